@@ -1,0 +1,57 @@
+/*
+ * sig.h - the Skype signature of NGNI-SKYPE-06b, run inline on every packet.
+ *
+ * The engine dispatches each packet to the detection path that owns its
+ * flow (sig_udp_probe.c, sig_tcp_handshake.c, sig_restricted.c,
+ * sig_login.c, sig_seqid.c).  Per-flow state lives in struct sig_flow inside
+ * the flow entry; per-client state (super nodes probed, refused, connected)
+ * lives in the engine's own bounded table.  Events become session records
+ * through the session tracker, which calls emit when a session ends.
+ * Nothing is allocated per packet.
+ */
+#ifndef SKYPROBE_SIG_H
+#define SKYPROBE_SIG_H
+
+#include <stdint.h>
+#include "config.h"
+#include "decode.h"
+#include "flow_table.h"
+#include "session.h"
+
+struct sig_engine;
+
+struct sig_counters {
+	uint64_t clients;           /* clients currently tracked */
+	uint64_t client_limit_hits; /* client table full */
+	uint64_t session_limit_hits;
+	uint64_t sessions_started;
+	uint64_t sessions_ended;
+};
+
+struct sig_engine *sig_engine_new(const struct skyprobe_config *cfg,
+				  session_emit_fn emit, void *emit_ctx);
+void sig_engine_free(struct sig_engine *se);
+
+/* Apply live-changeable settings (paths on/off, address lists, limits
+ * where they do not shrink the tables). */
+void sig_engine_reconfigure(struct sig_engine *se,
+			    const struct skyprobe_config *cfg);
+
+/* One packet of flow f in direction dir (0 = initiator->responder).
+ * May set f->role and f->session_id. */
+void sig_packet(struct sig_engine *se, struct flow *f,
+		const struct pkt_view *pv, int dir);
+
+/* Flow f ends (before it is exported): step 11 and friends. */
+void sig_flow_end(struct sig_engine *se, struct flow *f,
+		  enum flow_end_reason r);
+
+/* Expire clients and sessions idle since before now_us. */
+void sig_expire(struct sig_engine *se, uint64_t now_us);
+
+/* End every open session with SESS_END_SHUTDOWN at time now_us. */
+void sig_shutdown(struct sig_engine *se, uint64_t now_us);
+
+void sig_get_counters(const struct sig_engine *se, struct sig_counters *c);
+
+#endif
