@@ -1,0 +1,60 @@
+/*
+ * capture.h - packet source: a capture file (pcap, pcapng, "-" for standard
+ * input) or a live interface, through libpcap.
+ *
+ * Owns the pcap handle.  Reports errors as one line saying what and where.
+ */
+#ifndef SKYPROBE_CAPTURE_H
+#define SKYPROBE_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+
+struct capture_opts {
+	const char *file;        /* capture file or "-", or NULL */
+	const char *interface;   /* live interface, or NULL */
+	const char *filter;      /* BPF expression, or NULL/"" */
+	uint32_t    snaplen;
+	int         promiscuous;
+	uint64_t    buffer_size; /* kernel buffer bytes, 0 = libpcap default */
+};
+
+/* What capture_next() returned. */
+enum capture_status {
+	CAPTURE_PACKET,          /* *data, *caplen, *wirelen, *ts_us are set */
+	CAPTURE_TIMEOUT,         /* live: no packet within the read timeout */
+	CAPTURE_EOF,             /* file: end reached */
+	CAPTURE_ERROR,           /* read error: capture_error() says what */
+};
+
+/* Open the source, apply the filter.  On error writes the reason into
+ * err (one line) and returns NULL. */
+struct capture *capture_open(const struct capture_opts *o, char *err,
+			     size_t errlen);
+void capture_close(struct capture *c);
+
+/* DLT_* link type of the source (checked by the caller). */
+int capture_linktype(const struct capture *c);
+const char *capture_linktype_name(const struct capture *c);
+
+enum capture_status capture_next(struct capture *c, const uint8_t **data,
+				 uint32_t *caplen, uint32_t *wirelen,
+				 uint64_t *ts_us);
+
+/* Make a blocked capture_next() return (signal handlers). */
+void capture_breakloop(struct capture *c);
+
+const char *capture_error(const struct capture *c);
+
+/* Kernel drop counters of a live capture; 0 on files.  Returns 0 when
+ * the counters could be read. */
+int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped);
+
+int capture_is_live(const struct capture *c);
+
+/* File descriptor to poll (live only; -1 otherwise). */
+int capture_fd(const struct capture *c);
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * flow_table.c - bidirectional flow table (RFC 5103 biflows).
+ *
+ * Owns every byte of flow state: an entry array of max_flows flows, a bucket
+ * array of chain heads (entry indexes, chained through hash_next), a free
+ * list (also through hash_next), an LRU list ordered by last packet time
+ * (lru_prev/lru_next, head = least recently seen) and a small direct-mapped
+ * cache that gives non-first IP fragments the ports of their first fragment.
+ * All of it is allocated by flow_table_new(); the packet path allocates
+ * nothing.
+ *
+ * Timing rules (all times are packet timestamps, in microseconds):
+ *  - idle: a flow ends when last_us + idle_us <= now, i.e. after exactly
+ *    idle_us of silence (same rule as YAF).  A packet arriving exactly at
+ *    last_us + idle_us starts a new flow.
+ *  - active: a packet with ts_us - start_us >= active_us first closes the
+ *    current record (END_ACTIVE_TIMEOUT), then is the first packet of the
+ *    continuation record of the same flow.
+ *  - A timeout of 0 disables that timeout.
+ *  - Packets whose timestamp goes backwards never move last_us backwards;
+ *    the LRU list is then only approximately ordered, which at worst delays
+ *    an idle expiry by the amount of reordering.
+ *
+ * TCP: RST in either direction ends the flow at that packet (END_OF_FLOW).
+ * After FIN in both directions the flow waits, as YAF does, for the last
+ * ACK: the next packet without FIN is counted to it and ends it.  Had that
+ * packet started a flow of its own, every closed connection would leave a
+ * one-packet record behind it.  A closing flow that never sees that ACK
+ * still ends with END_OF_FLOW, at idle timeout or flush.
+ *
+ * Callbacks: on_end sees the flow while it is still linked in the table and
+ * before its entry is reused; it may call flow_table_lookup() but must not
+ * call flow_table_update(), _expire() or _flush() (no re-entry).
+ */
+#include "flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+#define PROTO_TCP 6
+
+/* Fragment cache: 4096 direct-mapped slots (about 224 KiB).  A slot older
+ * than FRAG_TTL_US (the usual reassembly timeout order) is not trusted. */
+#define FRAG_SLOTS 4096u
+#define FRAG_TTL_US (30ULL * 1000000ULL)
+
+struct frag_slot {
+	uint8_t  src[16];
+	uint8_t  dst[16];
+	uint64_t ts_us;
+	uint32_t frag_id;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t  proto;
+	uint8_t  used;
+};
+
+struct flow_table {
+	struct flow *flows;
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	uint32_t max_flows;
+	uint32_t free_head;     /* entries released by flow_end */
+	uint32_t next_fresh;    /* entries never used start here */
+	uint32_t lru_head;      /* least recently seen */
+	uint32_t lru_tail;      /* most recently seen */
+	uint32_t active;
+	uint64_t evicted;
+	uint64_t idle_us;
+	uint64_t active_us;
+	int vlan_in_key;
+	flow_end_fn on_end;
+	flow_packet_fn on_packet;
+	void *ctx;
+	size_t memory;
+	struct frag_slot frags[FRAG_SLOTS];
+};
+
+/* ---- hashing -------------------------------------------------------- */
+
+/* MurmurHash3 64-bit finalizer: a bijection with full avalanche. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint64_t end_hash(const uint8_t addr[16], uint16_t port)
+{
+	uint64_t lo, hi;
+
+	memcpy(&lo, addr, 8);
+	memcpy(&hi, addr + 8, 8);
+	return mix64(hi ^ mix64(lo + port + 0x9e3779b97f4a7c15ULL));
+}
+
+/*
+ * Each end is hashed on its own and the two are added: addition commutes,
+ * so both directions hash alike, and unlike XOR it does not send every
+ * flow whose two ends are equal to the same value.
+ */
+static inline uint64_t pair_hash(const uint8_t a[16], uint16_t aport,
+				 const uint8_t b[16], uint16_t bport,
+				 uint8_t proto, uint16_t vlan)
+{
+	uint64_t h = end_hash(a, aport) + end_hash(b, bport);
+
+	return mix64(h ^ (((uint64_t)proto << 16 | vlan) *
+			  0x94d049bb133111ebULL));
+}
+
+uint32_t flow_hash_symmetric(const struct pkt_view *pv)
+{
+	return (uint32_t)(pair_hash(pv->src, pv->sport, pv->dst, pv->dport,
+				    pv->proto, 0) >> 32);
+}
+
+static inline uint32_t key_bucket(const struct flow_table *ft,
+				  const struct flow_key *k)
+{
+	return (uint32_t)pair_hash(k->src, k->sport, k->dst, k->dport,
+				   k->proto, k->vlan_id) & ft->bucket_mask;
+}
+
+/* struct flow_key has no padding (40 bytes of 1- and 2-byte aligned
+ * fields), so whole keys compare with memcmp. */
+static void key_from_view(const struct flow_table *ft,
+			  const struct pkt_view *pv, struct flow_key *k)
+{
+	memcpy(k->src, pv->src, 16);
+	memcpy(k->dst, pv->dst, 16);
+	k->sport = pv->sport;
+	k->dport = pv->dport;
+	k->vlan_id = ft->vlan_in_key ? pv->vlan_id : 0;
+	k->proto = pv->proto;
+	k->ip_version = pv->ip_version;
+}
+
+static void key_reverse(const struct flow_key *k, struct flow_key *r)
+{
+	*r = *k;
+	memcpy(r->src, k->dst, 16);
+	memcpy(r->dst, k->src, 16);
+	r->sport = k->dport;
+	r->dport = k->sport;
+}
+
+/* ---- lists ---------------------------------------------------------- */
+
+static void lru_unlink(struct flow_table *ft, uint32_t i)
+{
+	struct flow *f = &ft->flows[i];
+
+	if (f->lru_prev != FLOW_NIL)
+		ft->flows[f->lru_prev].lru_next = f->lru_next;
+	else
+		ft->lru_head = f->lru_next;
+	if (f->lru_next != FLOW_NIL)
+		ft->flows[f->lru_next].lru_prev = f->lru_prev;
+	else
+		ft->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = FLOW_NIL;
+}
+
+static void lru_append(struct flow_table *ft, uint32_t i)
+{
+	struct flow *f = &ft->flows[i];
+
+	f->lru_prev = ft->lru_tail;
+	f->lru_next = FLOW_NIL;
+	if (ft->lru_tail != FLOW_NIL)
+		ft->flows[ft->lru_tail].lru_next = i;
+	else
+		ft->lru_head = i;
+	ft->lru_tail = i;
+}
+
+static void lru_touch(struct flow_table *ft, uint32_t i)
+{
+	if (ft->lru_tail == i)
+		return;
+	lru_unlink(ft, i);
+	lru_append(ft, i);
+}
+
+static void bucket_unlink(struct flow_table *ft, uint32_t i)
+{
+	uint32_t *link = &ft->buckets[key_bucket(ft, &ft->flows[i].key)];
+
+	while (*link != FLOW_NIL) {
+		if (*link == i) {
+			*link = ft->flows[i].hash_next;
+			return;
+		}
+		link = &ft->flows[*link].hash_next;
+	}
+}
+
+/* Report the record, then return its entry to the free list. */
+static int fin_both_ways(const struct flow *f)
+{
+	return (f->fin_mask & 3) == 3;
+}
+
+static void flow_end(struct flow_table *ft, uint32_t i,
+		     enum flow_end_reason reason)
+{
+	struct flow *f = &ft->flows[i];
+
+	/* A connection closed by FIN both ways ended, whatever ends its
+	 * record (timeout, flush). */
+	if (fin_both_ways(f) && reason != END_LACK_OF_RESOURCES)
+		reason = END_OF_FLOW;
+	if (ft->on_end)
+		ft->on_end(ft->ctx, f, reason);
+	bucket_unlink(ft, i);
+	lru_unlink(ft, i);
+	f->in_use = 0;
+	f->hash_next = ft->free_head;
+	ft->free_head = i;
+	ft->active--;
+}
+
+/* ---- creation ------------------------------------------------------- */
+
+static uint32_t bucket_count(uint32_t max_flows)
+{
+	/* Keep the load factor at or below 3/4: chains stay ~1 entry. */
+	uint64_t want = (uint64_t)max_flows + max_flows / 3 + 1;
+	uint64_t n = 1;
+
+	while (n < want)
+		n <<= 1;
+	return (uint32_t)n;
+}
+
+struct flow_table *flow_table_new(const struct flow_table_cfg *cfg,
+				  flow_end_fn on_end, flow_packet_fn on_packet,
+				  void *ctx)
+{
+	struct flow_table *ft;
+	uint32_t nb;
+
+	/* FLOW_NIL is an index value; cap far below it. */
+	if (!cfg || cfg->max_flows == 0 || cfg->max_flows > (1u << 30))
+		return NULL;
+	ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	nb = bucket_count(cfg->max_flows);
+	ft->flows = calloc(cfg->max_flows, sizeof(*ft->flows));
+	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
+	if (!ft->flows || !ft->buckets) {
+		flow_table_free(ft);
+		return NULL;
+	}
+	memset(ft->buckets, 0xff, (size_t)nb * sizeof(*ft->buckets));
+	ft->bucket_mask = nb - 1;
+	ft->max_flows = cfg->max_flows;
+	/* Entries are handed out in index order and only then touched, so a
+	 * large table costs memory for the flows it really holds. */
+	ft->free_head = FLOW_NIL;
+	ft->next_fresh = 0;
+	ft->lru_head = ft->lru_tail = FLOW_NIL;
+	ft->idle_us = cfg->idle_us;
+	ft->active_us = cfg->active_us;
+	ft->vlan_in_key = cfg->vlan_in_key;
+	ft->on_end = on_end;
+	ft->on_packet = on_packet;
+	ft->ctx = ctx;
+	ft->memory = sizeof(*ft) +
+		     (size_t)cfg->max_flows * sizeof(*ft->flows) +
+		     (size_t)nb * sizeof(*ft->buckets);
+	return ft;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	free(ft->flows);
+	free(ft->buckets);
+	free(ft);
+}
+
+void flow_table_set_timeouts(struct flow_table *ft, uint64_t idle_us,
+			     uint64_t active_us)
+{
+	ft->idle_us = idle_us;
+	ft->active_us = active_us;
+}
+
+/* ---- fragments ------------------------------------------------------ */
+
+static uint32_t frag_slot_index(const struct pkt_view *pv)
+{
+	uint64_t a, b, c, d;
+
+	memcpy(&a, pv->src, 8);
+	memcpy(&b, pv->src + 8, 8);
+	memcpy(&c, pv->dst, 8);
+	memcpy(&d, pv->dst + 8, 8);
+	return (uint32_t)mix64(a ^ mix64(b ^ mix64(c ^ mix64(d ^
+		((uint64_t)pv->frag_id << 8 | pv->proto))))) &
+	       (FRAG_SLOTS - 1);
+}
+
+static int frag_slot_matches(const struct frag_slot *s,
+			     const struct pkt_view *pv)
+{
+	return s->used && s->frag_id == pv->frag_id &&
+	       s->proto == pv->proto &&
+	       memcmp(s->src, pv->src, 16) == 0 &&
+	       memcmp(s->dst, pv->dst, 16) == 0 &&
+	       (pv->ts_us < s->ts_us || pv->ts_us - s->ts_us < FRAG_TTL_US);
+}
+
+static void frag_remember(struct flow_table *ft, const struct pkt_view *pv)
+{
+	struct frag_slot *s = &ft->frags[frag_slot_index(pv)];
+
+	memcpy(s->src, pv->src, 16);
+	memcpy(s->dst, pv->dst, 16);
+	s->ts_us = pv->ts_us;
+	s->frag_id = pv->frag_id;
+	s->sport = pv->sport;
+	s->dport = pv->dport;
+	s->proto = pv->proto;
+	s->used = 1;
+}
+
+/*
+ * A non-first fragment carries no ports: borrow those of its first
+ * fragment.  When the first fragment was not seen (lost, reordered, or its
+ * slot reused) the fragment is counted to the portless flow of its address
+ * pair and protocol.  Returns the view to account: pv itself or *local.
+ */
+static const struct pkt_view *frag_resolve(const struct flow_table *ft,
+					   const struct pkt_view *pv,
+					   struct pkt_view *local)
+{
+	const struct frag_slot *s;
+
+	if (!(pv->frag & PKT_FRAG_LATER))
+		return pv;
+	*local = *pv;
+	s = &ft->frags[frag_slot_index(pv)];
+	if (frag_slot_matches(s, pv)) {
+		local->sport = s->sport;
+		local->dport = s->dport;
+	} else {
+		local->sport = 0;
+		local->dport = 0;
+	}
+	return local;
+}
+
+/* ---- lookup, expiry ------------------------------------------------- */
+
+static uint32_t find(const struct flow_table *ft, const struct flow_key *k,
+		     uint32_t bucket, int *dir)
+{
+	struct flow_key rev;
+	uint32_t i;
+
+	key_reverse(k, &rev);
+	for (i = ft->buckets[bucket]; i != FLOW_NIL;
+	     i = ft->flows[i].hash_next) {
+		const struct flow_key *fk = &ft->flows[i].key;
+
+		if (memcmp(fk, k, sizeof(*fk)) == 0) {
+			*dir = 0;
+			return i;
+		}
+		if (memcmp(fk, &rev, sizeof(*fk)) == 0) {
+			*dir = 1;
+			return i;
+		}
+	}
+	return FLOW_NIL;
+}
+
+struct flow *flow_table_lookup(struct flow_table *ft,
+			       const struct pkt_view *pv, int *dir)
+{
+	struct pkt_view local;
+	struct flow_key k;
+	uint32_t i;
+	int d = 0;
+
+	pv = frag_resolve(ft, pv, &local);
+	key_from_view(ft, pv, &k);
+	i = find(ft, &k, key_bucket(ft, &k), &d);
+	if (i == FLOW_NIL)
+		return NULL;
+	if (dir)
+		*dir = d;
+	return &ft->flows[i];
+}
+
+static int idle_expired(const struct flow *f, uint64_t now, uint64_t idle)
+{
+	return idle && now >= f->last_us && now - f->last_us >= idle;
+}
+
+void flow_table_expire(struct flow_table *ft, uint64_t now_us)
+{
+	while (ft->lru_head != FLOW_NIL &&
+	       idle_expired(&ft->flows[ft->lru_head], now_us, ft->idle_us))
+		flow_end(ft, ft->lru_head, END_IDLE_TIMEOUT);
+}
+
+void flow_table_flush(struct flow_table *ft, enum flow_end_reason r)
+{
+	while (ft->lru_head != FLOW_NIL)
+		flow_end(ft, ft->lru_head, r);
+}
+
+/* ---- update --------------------------------------------------------- */
+
+static uint32_t flow_create(struct flow_table *ft, const struct flow_key *k,
+			    uint32_t bucket, const struct pkt_view *pv)
+{
+	struct flow *f;
+	uint32_t i;
+
+	if (ft->free_head == FLOW_NIL && ft->next_fresh < ft->max_flows) {
+		i = ft->next_fresh++;
+	} else {
+		if (ft->free_head == FLOW_NIL) {
+			flow_end(ft, ft->lru_head, END_LACK_OF_RESOURCES);
+			ft->evicted++;
+		}
+		i = ft->free_head;
+		ft->free_head = ft->flows[i].hash_next;
+	}
+	f = &ft->flows[i];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->start_us = f->last_us = pv->ts_us;
+	f->vlan_id = pv->vlan_id;
+	f->tos = pv->tos;
+	f->icmp_typecode = pv->icmp_typecode;
+	f->in_use = 1;
+	f->hash_next = ft->buckets[bucket];
+	ft->buckets[bucket] = i;
+	lru_append(ft, i);
+	ft->active++;
+	return i;
+}
+
+/*
+ * Close the current record and keep the flow: key, signature state, role,
+ * session id and the first-packet attributes (vlan, tos, icmp type) carry
+ * over; fin_mask too, so that a FIN pair spanning two records still ends
+ * the flow.
+ */
+static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us)
+{
+	struct flow *f = &ft->flows[i];
+
+	if (ft->on_end)
+		ft->on_end(ft->ctx, f, END_ACTIVE_TIMEOUT);
+	f->start_us = f->last_us = ts_us;
+	f->packets[0] = f->packets[1] = 0;
+	f->octets[0] = f->octets[1] = 0;
+	f->init_flags[0] = f->init_flags[1] = 0;
+	f->union_flags[0] = f->union_flags[1] = 0;
+}
+
+static int active_expired(const struct flow *f, uint64_t now, uint64_t act)
+{
+	return act && now >= f->start_us && now - f->start_us >= act;
+}
+
+static void account(struct flow *f, const struct pkt_view *pv, int dir)
+{
+	if (f->packets[dir] == 0)
+		f->init_flags[dir] = pv->tcp_flags;
+	f->packets[dir]++;
+	f->octets[dir] += pv->ip_len;
+	f->union_flags[dir] |= pv->tcp_flags;
+	if (pv->ts_us > f->last_us)
+		f->last_us = pv->ts_us;
+	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
+		f->fin_mask |= 1u << dir;
+}
+
+struct flow *flow_table_update(struct flow_table *ft,
+			       const struct pkt_view *pv)
+{
+	struct pkt_view local;
+	struct flow_key k;
+	struct flow *f;
+	uint32_t bucket, i;
+	int dir = 0;
+
+	/* Expire first: on_end may run here, before any entry is held. */
+	flow_table_expire(ft, pv->ts_us);
+
+	if (pv->frag & PKT_FRAG_FIRST)
+		frag_remember(ft, pv);
+	pv = frag_resolve(ft, pv, &local);
+
+	key_from_view(ft, pv, &k);
+	bucket = key_bucket(ft, &k);
+	i = find(ft, &k, bucket, &dir);
+	if (i == FLOW_NIL)
+		i = flow_create(ft, &k, bucket, pv);
+	else if (active_expired(&ft->flows[i], pv->ts_us, ft->active_us))
+		flow_continue(ft, i, pv->ts_us);
+
+	f = &ft->flows[i];
+	account(f, pv, dir);
+	lru_touch(ft, i);
+	if (ft->on_packet)
+		ft->on_packet(ft->ctx, f, pv, dir);
+
+	if (pv->proto == PROTO_TCP && ((pv->tcp_flags & TCP_RST) ||
+	    (fin_both_ways(f) && !(pv->tcp_flags & TCP_FIN)))) {
+		flow_end(ft, i, END_OF_FLOW);
+		return NULL;
+	}
+	return f;
+}
+
+uint32_t flow_table_active(const struct flow_table *ft)
+{
+	return ft->active;
+}
+
+uint64_t flow_table_evicted(const struct flow_table *ft)
+{
+	return ft->evicted;
+}
+
+size_t flow_table_memory(const struct flow_table *ft)
+{
+	return ft->memory;
+}

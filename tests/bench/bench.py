@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The benchmark behind `make bench`.
+
+Builds two traces in $BENCH_DIR (once; kept out of git):
+  real.pcap    the captures of ../shared/pcaps replicated with remapped
+               addresses and shifted times to ~3M packets (a synthetic mix
+               where that folder is absent), by tests/bench/mkbench
+  stress.pcap  1M concurrent flows of 4 small packets each
+and runs on each, one after the other on the same file:
+  floor        a libpcap loop that only counts packets (tests/bench/pcapcount)
+  skyprobe     exporting to a file, signature on
+  skyprobe-nosig  the same with --no-signature (the signature's cost)
+  softflowd    softflowd -r FILE -n 127.0.0.1:PORT -m 4000000 (if installed)
+  nfpcapd      nfpcapd -r FILE -w DIR (if installed)
+Prints packets/s, Mbit/s, wall and CPU seconds, peak RSS, bytes per tracked
+flow (peak RSS above the same tool's RSS on a 1-packet trace, divided by the
+flows the trace keeps open at once) and ratios to skyprobe.  Each run is
+repeated BENCH_RUNS times (default 3); the best wall time is kept.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKYPROBE = os.environ["SKYPROBE"]
+PCAPCOUNT = os.environ["PCAPCOUNT"]
+MKBENCH = os.environ["MKBENCH"]
+SHARED = os.environ.get("SKYPROBE_SHARED", "")
+DIR = os.environ.get("BENCH_DIR", "bench-data")
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+REAL_PACKETS = int(os.environ.get("BENCH_REAL_PACKETS", "3000000"))
+STRESS_FLOWS = int(os.environ.get("BENCH_STRESS_FLOWS", "1000000"))
+
+
+def run(cmd, cwd=None):
+    """Run cmd; return (wall s, cpu s, peak RSS bytes)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, cwd=cwd)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit("bench: %s failed (%d): %s" % (cmd[0], code, err[-500:]))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
+
+
+def pcap_stats(path):
+    out = subprocess.run([PCAPCOUNT, path], check=True, capture_output=True,
+                         text=True).stdout.split()
+    return int(out[1]), int(out[3])
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def contenders(trace, tmp):
+    out = os.path.join(tmp, "out.ipfix")
+    c = [("floor", [PCAPCOUNT, trace]),
+         ("skyprobe", [SKYPROBE, "-q", "-m", "4000000", "-r", trace,
+                       "-o", out]),
+         ("skyprobe-nosig", [SKYPROBE, "-q", "--no-signature",
+                             "-m", "4000000", "-r", trace, "-o", out])]
+    if shutil.which("softflowd"):
+        # Nothing listens on the port: the export datagrams are dropped by
+        # the kernel, as for every contender the collector is not measured.
+        c.append(("softflowd", ["softflowd", "-r", trace, "-n",
+                                "127.0.0.1:%d" % free_udp_port(),
+                                "-m", "4000000", "-p", os.path.join(tmp, "sf.pid"),
+                                "-c", os.path.join(tmp, "sf.ctl")]))
+    if shutil.which("nfpcapd"):
+        d = os.path.join(tmp, "nfpcapd")
+        os.makedirs(d, exist_ok=True)
+        c.append(("nfpcapd", ["nfpcapd", "-r", trace, "-w", d]))
+    return c
+
+
+def best(cmd, tmp):
+    runs = [run(cmd, cwd=tmp) for _ in range(RUNS)]
+    return min(runs, key=lambda r: r[0])
+
+
+def bench(name, trace, open_flows, tiny):
+    packets, octets = pcap_stats(trace)
+    print("\n== %s: %s, %d packets, %.1f MB, %d flows open at once" %
+          (name, os.path.basename(trace), packets, octets / 1e6, open_flows))
+    print("%-15s %12s %9s %8s %8s %10s %10s %9s" %
+          ("tool", "packets/s", "Mbit/s", "wall s", "CPU s", "peak RSS",
+           "B/flow", "vs sky"))
+    res = {}
+    with tempfile.TemporaryDirectory(dir=DIR) as tmp:
+        for tool, cmd in contenders(trace, tmp):
+            wall, cpu, rss = best(cmd, tmp)
+            base = run([tiny if a == trace else a for a in cmd], cwd=tmp)[2]
+            res[tool] = (wall, cpu, rss, max(rss - base, 0) / max(open_flows, 1))
+    sky = res["skyprobe"][0]
+    for tool, (wall, cpu, rss, bpf) in res.items():
+        print("%-15s %12.0f %9.1f %8.3f %8.3f %9.1fM %10.1f %8.2fx" %
+              (tool, packets / wall, octets * 8 / wall / 1e6, wall, cpu,
+               rss / 2**20, bpf, wall / sky))
+    if "skyprobe-nosig" in res:
+        cost = (res["skyprobe"][0] / res["skyprobe-nosig"][0] - 1) * 100
+        print("signature cost: %+.1f%% wall time" % cost)
+    return res
+
+
+def main():
+    os.makedirs(DIR, exist_ok=True)
+    real = os.path.join(DIR, "real.pcap")
+    stress = os.path.join(DIR, "stress.pcap")
+    tiny = os.path.join(DIR, "tiny.pcap")
+    if not os.path.exists(real):
+        pcaps = os.path.join(SHARED, "pcaps")
+        print("building %s from %s" % (real, pcaps if os.path.isdir(pcaps)
+                                       else "a synthetic mix"))
+        subprocess.run([MKBENCH, "real", real, pcaps, str(REAL_PACKETS)],
+                       check=True)
+    if not os.path.exists(stress):
+        print("building %s" % stress)
+        subprocess.run([MKBENCH, "stress", stress, str(STRESS_FLOWS)],
+                       check=True)
+    if not os.path.exists(tiny):
+        subprocess.run([MKBENCH, "stress", tiny, "1"], check=True)
+    print("machine: %d cores; best of %d runs each" % (os.cpu_count(), RUNS))
+    bench("real mix", real, 0, tiny)
+    bench("flow-table stress", stress, STRESS_FLOWS, tiny)
+
+
+if __name__ == "__main__":
+    main()

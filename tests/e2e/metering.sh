@@ -1,0 +1,103 @@
+#!/bin/sh
+# End to end, metering: skyprobe on generated traces -> IPFIX file and TCP
+# -> collector-test; every flow's packets and octets both ways equal what
+# the generator wrote and what tshark reads from the same trace; bad input
+# gives one clear line and a documented exit code, and loses nothing.
+. "$top_srcdir/tests/lib.sh"
+
+"$TRACEGEN" metering-basic "$T/m.pcap"
+"$TRACEGEN" --expect metering-basic | sort > "$T/want"
+
+# --- to a file ---------------------------------------------------------------
+"$SKYPROBE" -q -r "$T/m.pcap" -o "$T/m.ipfix" -I 30s -A 5m ||
+	fail "skyprobe exited $?"
+decode_file "$T/m.ipfix" > "$T/m.json"
+$PY flows "$T/m.json" | sort > "$T/got"
+diff -u "$T/want" "$T/got" || fail "file export: flows differ from the generator's"
+pass "file export: every flow's packets and octets both ways"
+
+if command -v tshark >/dev/null 2>&1; then
+	$PY tshark "$T/m.pcap" | sort > "$T/tshark"
+	diff -u "$T/tshark" "$T/got" || fail "flows differ from tshark's reading"
+	pass "flows equal tshark's per-conversation counts"
+fi
+
+# --- standard output, then standard input -------------------------------------
+"$SKYPROBE" -q -r - -o - < "$T/m.pcap" > "$T/stdout.ipfix"
+decode_file - < "$T/stdout.ipfix" > "$T/stdout.json"
+$PY flows "$T/stdout.json" | sort > "$T/got2"
+diff -u "$T/want" "$T/got2" || fail "stdin/stdout export differs"
+pass "reads standard input, writes standard output"
+
+# --- to a TCP collector ----------------------------------------------------------
+port=$(free_port tcp)
+nrec=$(grep -c '"octetDeltaCount"' "$T/m.json")
+"$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
+	--timeout 20 > "$T/tcp.json" &
+cpid=$!
+wait_tcp "$port"
+"$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://127.0.0.1:$port" -I 30s -A 5m
+wait "$cpid" || true
+$PY flows "$T/tcp.json" | sort > "$T/got3"
+diff -u "$T/want" "$T/got3" || fail "TCP export differs"
+[ "$(grep -c '"octetDeltaCount"' "$T/tcp.json")" -eq "$nrec" ] ||
+	fail "TCP collector got a different number of flow records"
+pass "TCP export: $nrec flow records, same flows"
+
+# --- bad input ---------------------------------------------------------------------
+set +e
+"$SKYPROBE" -q -r "$T/missing.pcap" -o "$T/x.ipfix" 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "missing file: exit $rc, expected 3"
+grep -q "missing.pcap" "$T/err" || fail "missing file: message does not name it"
+pass "missing file: exit 3 naming the file"
+
+printf 'this is not a capture file at all, not even close.' > "$T/junk.pcap"
+set +e
+"$SKYPROBE" -q -r "$T/junk.pcap" -o "$T/x.ipfix" 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "corrupt header: exit $rc, expected 3"
+[ "$(wc -l < "$T/err")" -eq 1 ] || fail "corrupt header: expected one line, got: $(cat "$T/err")"
+pass "corrupt file: exit 3, one line"
+
+# A capture cut in the middle of its last packet: every flow read before
+# the cut is still exported, and the exit status says the read failed.
+size=$(wc -c < "$T/m.pcap")
+head -c $((size - 7)) "$T/m.pcap" > "$T/cut.pcap"
+set +e
+"$SKYPROBE" -q -r "$T/cut.pcap" -o "$T/cut.ipfix" 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "truncated file: exit $rc, expected 1"
+grep -q "cut.pcap" "$T/err" || fail "truncated file: message does not name it: $(cat "$T/err")"
+pkts=$(decode_file "$T/cut.ipfix" | $PY flows /dev/stdin | awk '{s += $6 + $8} END {print s}')
+want=$(awk '{s += $6 + $8} END {print s - 1}' "$T/want")
+[ "$pkts" -eq "$want" ] || fail "truncated file: $pkts packets exported, expected $want"
+pass "truncated file: exit 1, the $want packets before the cut exported"
+
+# Unsupported link type (LINKTYPE_IEEE802_11 = 105), a valid empty file.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\151\000\000\000' > "$T/wifi.pcap"
+set +e
+"$SKYPROBE" -q -r "$T/wifi.pcap" -o "$T/x.ipfix" 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "unsupported link type: exit $rc, expected 3"
+grep -q "link type 105" "$T/err" || fail "unsupported link type: $(cat "$T/err")"
+pass "unsupported link type: exit 3, clear message"
+
+# Usage errors
+set +e
+"$SKYPROBE" -r "$T/m.pcap" 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "no collector: exit $rc, expected 2"
+"$SKYPROBE" --version | grep -q '^skyprobe ' || fail "--version"
+"$SKYPROBE" --help | grep -q -- '--read' || fail "--help"
+pass "usage errors exit 2; --help and --version"
+
+# An unreachable TCP collector never stops the capture: every flow is
+# counted as not sent and the probe exits 0.
+port=$(free_port tcp)
+"$SKYPROBE" -r "$T/m.pcap" -o "tcp://127.0.0.1:$port" -o "$T/ok.ipfix" 2> "$T/err" ||
+	fail "unreachable collector made skyprobe fail"
+grep -q "records not sent: *[1-9]" "$T/err" || fail "unsent records not counted: $(cat "$T/err")"
+decode_file "$T/ok.ipfix" | $PY flows /dev/stdin | sort > "$T/got4"
+diff -u "$T/want" "$T/got4" || fail "the file collector lost records"
+pass "unreachable TCP collector: records counted as not sent, file complete"

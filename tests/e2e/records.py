@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Helpers for the end-to-end tests: turn collector-test's JSON lines and an
+independent reader's view of a trace (tshark) into the same canonical text,
+so that the shell tests can compare them with diff.
+
+  records.py flows JSONL        one line per biflow, records of one flow
+                                (active-timeout splits) summed:
+                                "proto src sport dst dport pf of pr or"
+  records.py tshark PCAP        the same, computed by tshark from the trace
+  records.py skype JSONL        flows with their Skype role and session,
+                                then the session records
+  records.py select JSONL FIELDS [KEY=VALUE ...]
+                                the FIELDS (comma-separated) of every data
+                                record matching all KEY=VALUE, one per line
+"""
+import json
+import subprocess
+import sys
+
+
+def load(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+    return out
+
+
+def flow_key(r):
+    if "sourceIPv4Address" in r:
+        src, dst = r["sourceIPv4Address"], r["destinationIPv4Address"]
+    elif "sourceIPv6Address" in r:
+        src, dst = r["sourceIPv6Address"], r["destinationIPv6Address"]
+    else:
+        return None
+    if "octetDeltaCount" not in r:
+        return None     # a session record, not a flow
+    return (r.get("protocolIdentifier", 0), src, r.get("sourceTransportPort", 0),
+            dst, r.get("destinationTransportPort", 0), r.get("vlanId", 0))
+
+
+def emit(flows):
+    for k in sorted(flows, key=lambda k: tuple(str(x) for x in k)):
+        proto, src, sp, dst, dp, vlan = k
+        c = flows[k]
+        print(proto, src, sp, dst, dp, c[0], c[1], c[2], c[3])
+
+
+def cmd_flows(path):
+    flows = {}
+    for r in load(path):
+        if r.get("_options"):
+            continue
+        k = flow_key(r)
+        if k is None:
+            continue
+        n = [r.get("packetDeltaCount", 0), r.get("octetDeltaCount", 0),
+             r.get("reversePacketDeltaCount", 0),
+             r.get("reverseOctetDeltaCount", 0)]
+        rk = (k[0], k[3], k[4], k[1], k[2], k[5])
+        if k not in flows and rk in flows:
+            # a later record of the flow began with a reply packet
+            k, n = rk, [n[2], n[3], n[0], n[1]]
+        c = flows.setdefault(k, [0, 0, 0, 0])
+        for i in range(4):
+            c[i] += n[i]
+    emit(flows)
+
+
+TSHARK_FIELDS = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto",
+                 "ip.len", "ipv6.plen", "tcp.srcport", "tcp.dstport",
+                 "udp.srcport", "udp.dstport", "vlan.id", "ip.frag_offset",
+                 "ip.id", "icmp.type", "icmpv6.type", "ipv6.nxt"]
+
+
+def first(v):
+    return v.split(",")[0] if v else ""
+
+
+def cmd_tshark(pcap):
+    args = ["tshark", "-n", "-r", pcap, "-o", "ip.defragment:FALSE",
+            "-o", "ipv6.defragment:FALSE", "-T", "fields",
+            "-E", "separator=\t", "-E", "occurrence=a"]
+    for f in TSHARK_FIELDS:
+        args += ["-e", f]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    flows, order, frag_ports = {}, [], {}
+    for line in out.split("\n"):
+        if not line:
+            continue
+        v = dict(zip(TSHARK_FIELDS, line.split("\t")))
+        if first(v["ip.src"]):
+            src, dst = first(v["ip.src"]), first(v["ip.dst"])
+            octets = int(first(v["ip.len"]))
+            proto = int(first(v["ip.proto"]))
+        elif first(v["ipv6.src"]):
+            src, dst = first(v["ipv6.src"]), first(v["ipv6.dst"])
+            octets = 40 + int(first(v["ipv6.plen"]))
+            proto = int(v["ipv6.nxt"].split(",")[-1] or 0)
+        else:
+            continue
+        sp = dp = 0
+        if first(v["icmp.type"]) and first(v["ip.src"]):
+            proto = 1
+        elif first(v["icmpv6.type"]):
+            proto = 58
+        elif first(v["tcp.srcport"]):
+            proto, sp, dp = 6, int(first(v["tcp.srcport"])), int(first(v["tcp.dstport"]))
+        elif first(v["udp.srcport"]):
+            proto, sp, dp = 17, int(first(v["udp.srcport"])), int(first(v["udp.dstport"]))
+        # IPv4 later fragments count to the flow of their first fragment.
+        fid = (src, dst, first(v["ip.id"]), proto)
+        if first(v["ip.frag_offset"]) not in ("", "0"):
+            sp, dp = frag_ports.get(fid, (0, 0))
+        elif first(v["ip.id"]):
+            frag_ports[fid] = (sp, dp)
+        vlan = int(first(v["vlan.id"]) or 0)
+        fwd = (proto, src, sp, dst, dp, vlan)
+        rev = (proto, dst, dp, src, sp, vlan)
+        if fwd in flows:
+            c = flows[fwd]
+            c[0] += 1
+            c[1] += octets
+        elif rev in flows:
+            c = flows[rev]
+            c[2] += 1
+            c[3] += octets
+        else:
+            flows[fwd] = [1, octets, 0, 0]
+    emit(flows)
+
+
+def cmd_select(path, fields, conds):
+    want = [c.split("=", 1) for c in conds]
+    for r in load(path):
+        if all(str(r.get(k)) == v for k, v in want):
+            print(" ".join(str(r.get(f, "-")) for f in fields.split(",")))
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    cmd = sys.argv[1]
+    if cmd == "flows":
+        cmd_flows(sys.argv[2])
+    elif cmd == "tshark":
+        cmd_tshark(sys.argv[2])
+    elif cmd in COMMANDS:
+        COMMANDS[cmd](sys.argv[2])
+    elif cmd == "select":
+        cmd_select(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
+
+
+def cmd_skype(path):
+    """The Skype view of one export: every flow with its role and session,
+    then every session record, in a stable order."""
+    recs = load(path)
+    flows, sessions = [], []
+    for r in recs:
+        if r.get("_options"):
+            continue
+        if "skypeSessionStartMilliseconds" in r:
+            sessions.append(r)
+        elif flow_key(r) is not None:
+            flows.append(r)
+    lines = []
+    for r in flows:
+        k = flow_key(r)
+        lines.append("flow %s %s:%s > %s:%s role=%s session=%s end=%s" % (
+            k[0], k[1], k[2], k[3], k[4], r.get("skypeFlowRole", "-"),
+            r.get("skypeSessionId", "-"), r.get("flowEndReason", "-")))
+    lines.sort()
+    for r in sorted(sessions, key=lambda r: r["skypeSessionId"]):
+        cl = r.get("sourceIPv4Address", r.get("sourceIPv6Address"))
+        sn = r.get("destinationIPv4Address", r.get("destinationIPv6Address"))
+        lines.append(
+            "session %s client=%s:%s sn=%s:%s start=%s connected=%s end=%s "
+            "reason=%s mode=%s login=%s changes=%s refused=%s version=%s" % (
+                r["skypeSessionId"], cl, r.get("sourceTransportPort"), sn,
+                r.get("destinationTransportPort"),
+                r.get("skypeSessionStartMilliseconds"),
+                r.get("skypeSessionConnectedMilliseconds"),
+                r.get("skypeSessionEndMilliseconds"),
+                r.get("skypeSessionEndReason"), r.get("skypeTransportMode"),
+                r.get("skypeLoginPhase"), r.get("skypeSupernodeChanges"),
+                r.get("skypeRefusedSupernodes"), r.get("skypeVersion")))
+    print("\n".join(lines))
+
+
+COMMANDS = {"skype": cmd_skype}
