@@ -63,4 +63,56 @@ struct session_rec {
 
 typedef void (*session_emit_fn)(void *ctx, const struct session_rec *s);
 
+/*
+ * The session tracker.  A session is named by its (slot, id) pair: slot
+ * indexes the preallocated table, id (sequential from 1, never 0) tells a
+ * live session from an ended one that reused the slot.  Every call taking a
+ * (slot, id) is a no-op when that session has ended, so callers may hold a
+ * stale handle.  Ended sessions are emitted exactly once.
+ */
+struct session_tracker;
+
+struct session_counters {
+	uint64_t open;
+	uint64_t started;
+	uint64_t ended;
+	uint64_t limit_hits;        /* table full: oldest session evicted */
+};
+
+struct session_tracker *session_tracker_new(uint32_t max_sessions,
+					    session_emit_fn emit, void *ctx);
+void session_tracker_free(struct session_tracker *st);
+
+/* Start a session; returns its id (never 0) and stores its slot. */
+uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
+		       uint16_t client_port, uint64_t ts_us, uint8_t mode,
+		       uint8_t version, uint8_t login_phase, uint32_t *slot);
+int session_alive(const struct session_tracker *st, uint32_t slot,
+		  uint32_t id);
+/* Skype evidence at ts_us: postpones the timeout. */
+void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
+		      uint64_t ts_us);
+/* Step 9 at ts_us to super node (sn, port); returns 1 on an SN change
+ * (step 10: the previous SN was another one), else 0. */
+int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
+		      const uint8_t sn[16], uint16_t sn_port, uint64_t ts_us,
+		      uint8_t mode, uint8_t version);
+/* Step 8: one more super node refused the client. */
+void session_refused(struct session_tracker *st, uint32_t slot, uint32_t id);
+void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
+		       uint8_t login_phase);
+void session_set_version(struct session_tracker *st, uint32_t slot,
+			 uint32_t id, uint8_t version);
+/* End and emit one session at end_us. */
+void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
+		 enum session_end_reason reason, uint64_t end_us);
+/* End (SESS_END_TIMEOUT) every session without evidence for timeout_us;
+ * the end time is its last evidence.  timeout_us 0 disables. */
+void session_expire(struct session_tracker *st, uint64_t now_us,
+		    uint64_t timeout_us);
+/* End every open session with SESS_END_SHUTDOWN at now_us. */
+void session_shutdown(struct session_tracker *st, uint64_t now_us);
+void session_get_counters(const struct session_tracker *st,
+			  struct session_counters *c);
+
 #endif

@@ -26,6 +26,19 @@ struct sig_counters {
 	uint64_t session_limit_hits;
 	uint64_t sessions_started;
 	uint64_t sessions_ended;
+	/* detection events (additions) */
+	uint64_t probes_positive;   /* step 4: U4 = 18 */
+	uint64_t probes_negative;   /* U4 = 51/53 */
+	uint64_t probes_bootstrap;  /* negative probes of bootstrap SNs */
+	uint64_t sn_refused;        /* step 8: T3 = 339 */
+	uint64_t sn_connected;      /* step 9, all modes */
+	uint64_t sn_changes;        /* step 10 */
+	uint64_t restricted_443;    /* R1 matched on port 443 */
+	uint64_t restricted_80;     /* port 80 handshake completed */
+	uint64_t logins;            /* L4 reached (direct) */
+	uint64_t logins_failed;     /* wrong password */
+	uint64_t logins_relayed;    /* L3/L4 inside an SN connection */
+	uint64_t seqid_evidence;    /* section 5.1: id grew by 2 */
 };
 
 struct sig_engine *sig_engine_new(const struct skyprobe_config *cfg,

@@ -215,6 +215,17 @@ static void push_vlan(struct frame *f, uint8_t pcp, uint16_t vid,
 	put16(p + 2, inner_type);
 }
 
+static void push_pppoe(struct frame *f, uint16_t ppp_proto)
+{
+	uint16_t len = (uint16_t)(f->len + 2);
+	uint8_t *p = push(f, 8);
+
+	p[0] = 0x11;            /* version 1, type 1 */
+	put16(p + 2, 0x1234);   /* session */
+	put16(p + 4, len);
+	put16(p + 6, ppp_proto);
+}
+
 static void push_mpls(struct frame *f, uint32_t label, int bottom)
 {
 	uint8_t *p = push(f, 4);
@@ -629,6 +640,47 @@ START_TEST(test_mpls_not_ip)
 }
 END_TEST
 
+START_TEST(test_pppoe)
+{
+	struct frame f;
+	struct pkt_view pv, want;
+
+	frame_init(&f, 6);
+	push_udp(&f, 53, 5353);
+	push_ipv4(&f, 17, 0, 4, 0, 0);
+	push_pppoe(&f, 0x0021);
+	push_vlan(&f, 0, 7, 0x8864);
+	push_eth(&f, 0x8100);
+	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_OK);
+	want_v4(&want, 17, 34);
+	want.sport = 53;
+	want.dport = 5353;
+	want.vlan_id = 7;
+	want.frag_id = 4;
+	want_payload(&want, &f);
+	ck_assert_ptr_eq(want.payload, frame_data(&f) + 14 + 4 + 8 + 28);
+	assert_view(&pv, &want);
+
+	frame_init(&f, 6);
+	push_udp(&f, 53, 5353);
+	push_ipv6(&f, 17, 0, 0);
+	push_pppoe(&f, 0x0057);
+	push_eth(&f, 0x8864);
+	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_OK);
+	ck_assert_uint_eq(pv.ip_version, 6);
+	ck_assert_uint_eq(pv.payload_len, 6);
+
+	/* LCP, and the discovery stage, are not IP. */
+	frame_init(&f, 10);
+	push_pppoe(&f, 0xc021);
+	push_eth(&f, 0x8864);
+	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_NOT_IP);
+	frame_init(&f, 10);
+	push_eth(&f, 0x8863);
+	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_NOT_IP);
+}
+END_TEST
+
 START_TEST(test_not_ip_ethertypes)
 {
 	static const uint16_t types[] = {0x0806, 0x88cc, 0x8035, 0x0060,
@@ -890,8 +942,6 @@ START_TEST(test_ipv4_bad_headers)
 	/* Total length shorter than the header. */
 	put16(ip + 2, 19);
 	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_BAD_IP);
-	put16(ip + 2, 0);
-	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_BAD_IP);
 	/* IHL 6 needs 24 octets of header. */
 	ip[0] = 0x46;
 	put16(ip + 2, 23);
@@ -908,6 +958,30 @@ START_TEST(test_ipv4_bad_headers)
 	dirty_view(&pv, 0);
 	ck_assert_int_eq(decode_packet(LINK_EN10MB, frame_data(&f),
 				       14 + 40, &pv), DECODE_TRUNC_IP);
+}
+END_TEST
+
+/* Captured before segmentation offload: total length 0. */
+START_TEST(test_ipv4_tso_zero_length)
+{
+	struct frame f;
+	struct pkt_view pv, want;
+
+	frame_init(&f, 2000);
+	push_tcp(&f, 50000, 443, 10, 20, 0x18, 12);
+	push_ipv4(&f, 6, 0, 0x8528, 0x4000, 0);
+	put16(f.buf + f.off + 2, 0);
+	push_eth(&f, 0x0800);
+	ck_assert_int_eq(decode_frame(LINK_EN10MB, &f, &pv), DECODE_OK);
+	want_v4(&want, 6, 20 + 32 + 2000);
+	want.sport = 50000;
+	want.dport = 443;
+	want.tcp_seq = 10;
+	want.tcp_ack = 20;
+	want.tcp_flags = 0x18;
+	want.frag_id = 0x8528;
+	want_payload(&want, &f);
+	assert_view(&pv, &want);
 }
 END_TEST
 
@@ -950,6 +1024,13 @@ START_TEST(test_ipv4_fragments)
 	ck_assert_uint_eq(pv.proto, 6);
 	ck_assert_uint_eq(pv.sport, 0);
 	ck_assert_uint_eq(pv.payload_size, 3);
+
+	/* The smallest offset (8 octets) already is a later fragment. */
+	frame_init(&f, 8);
+	push_ipv4(&f, 17, 0, 1, 1, 0);
+	ck_assert_int_eq(decode_frame(LINK_RAW, &f, &pv), DECODE_OK);
+	ck_assert_uint_eq(pv.frag, PKT_FRAG_LATER);
+	ck_assert_uint_eq(pv.sport, 0);
 
 	/* DF alone is no fragment. */
 	frame_init(&f, 0);
@@ -1267,7 +1348,7 @@ END_TEST
 enum link_kind {
 	LK_ETH, LK_VLAN, LK_QINQ, LK_QINQ_9100, LK_MPLS, LK_VLAN_MPLS,
 	LK_SLL, LK_SLL_VLAN, LK_SLL2, LK_RAW, LK_RAW_ALT, LK_RAW_101,
-	LK_NULL, LK_NULL_SWAPPED, LK_LOOP, LK_COUNT
+	LK_NULL, LK_NULL_SWAPPED, LK_LOOP, LK_PPPOE, LK_QINQ_PPPOE, LK_COUNT
 };
 
 enum stack_kind {
@@ -1436,6 +1517,17 @@ static int wrap_link(struct frame *f, enum link_kind lk, int v6,
 	case LK_LOOP:
 		push_loop(f, v6 ? 28 : 2);
 		return LINK_LOOP;
+	case LK_PPPOE:
+		push_pppoe(f, v6 ? 0x0057 : 0x0021);
+		push_eth(f, 0x8864);
+		return LINK_EN10MB;
+	case LK_QINQ_PPPOE:
+		push_pppoe(f, v6 ? 0x0057 : 0x0021);
+		push_vlan(f, 0, 11, 0x8864);
+		push_vlan(f, 0, 12, 0x8100);
+		push_eth(f, 0x88a8);
+		*vlan_id = 12;
+		return LINK_EN10MB;
 	default:
 		ck_abort_msg("no link %d", lk);
 	}
@@ -1675,6 +1767,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_vlan_too_deep);
 	tcase_add_test(tc, test_mpls);
 	tcase_add_test(tc, test_mpls_not_ip);
+	tcase_add_test(tc, test_pppoe);
 	tcase_add_test(tc, test_not_ip_ethertypes);
 	tcase_add_test(tc, test_sll_sll2);
 	tcase_add_test(tc, test_raw_linktypes);
@@ -1684,6 +1777,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_view_zeroed_ts_kept);
 	tcase_add_test(tc, test_ipv4_options);
 	tcase_add_test(tc, test_ipv4_bad_headers);
+	tcase_add_test(tc, test_ipv4_tso_zero_length);
 	tcase_add_test(tc, test_ipv4_fragments);
 	tcase_add_test(tc, test_ipv6_ext_headers);
 	tcase_add_test(tc, test_ipv6_mobility_no_next);

@@ -1,0 +1,131 @@
+/*
+ * config.h - the probe's configuration: defaults, the per-site YAML file
+ * (libyaml) and its validation.
+ *
+ * One struct skyprobe_config holds every setting.  config_defaults() fills
+ * it, config_load_file() merges a YAML file into it, the command line
+ * (main.c) overrides both.  Every problem is reported as
+ * "FILE:LINE:COLUMN: what is wrong, what was expected".
+ */
+#ifndef SKYPROBE_CONFIG_H
+#define SKYPROBE_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_MAX_COLLECTORS 16
+#define CFG_MAX_PREFIXES   64
+#define CFG_MAX_SERVERS    32
+#define CFG_STR            256
+
+enum collector_kind { COLLECTOR_TCP, COLLECTOR_UDP, COLLECTOR_FILE };
+enum export_profile { PROFILE_FULL, PROFILE_NFDUMP };
+
+struct collector_cfg {
+	enum collector_kind kind;
+	enum export_profile profile;
+	char     host[CFG_STR];         /* TCP/UDP */
+	char     port[16];
+	char     path[CFG_STR];         /* file; "-" is standard output */
+	uint32_t template_refresh_s;    /* UDP template resend interval */
+	uint32_t rotate_s;              /* file rotation by time, 0 = off */
+	uint64_t rotate_bytes;          /* file rotation by size, 0 = off */
+};
+
+struct prefix {
+	uint8_t addr[16];               /* IPv4 as v4-mapped */
+	uint8_t len;                    /* in bits, over the 128-bit form */
+};
+
+struct addr_list {
+	uint32_t n;
+	uint8_t  addr[CFG_MAX_SERVERS][16];
+};
+
+enum log_dest { LOG_STDERR, LOG_SYSLOG };
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct skyprobe_config {
+	/* site */
+	char     site_name[CFG_STR];
+	uint32_t observation_domain;
+	uint32_t n_internal;
+	struct prefix internal[CFG_MAX_PREFIXES];
+
+	/* capture */
+	char     interface[CFG_STR];    /* live interface, or "" */
+	char     read_file[CFG_STR];    /* capture file, "-" stdin, or "" */
+	char     bpf_filter[1024];
+	uint32_t snaplen;
+	int      promiscuous;
+	uint64_t buffer_size;           /* kernel buffer, bytes; 0 = default */
+	char     user[CFG_STR];         /* drop privileges to */
+
+	/* flows */
+	uint32_t idle_timeout_s;
+	uint32_t active_timeout_s;
+	uint32_t max_flows;
+	int      vlan_in_key;
+
+	/* export */
+	uint32_t n_collectors;
+	struct collector_cfg collectors[CFG_MAX_COLLECTORS];
+	uint32_t pen;                   /* Private Enterprise Number */
+	uint32_t stats_interval_s;      /* options record interval, 0 = at exit */
+	char     elements_file[CFG_STR];/* templates/skyprobe.xml */
+
+	/* signature */
+	int      sig_enabled;           /* master switch */
+	int      sig_udp_probe;
+	int      sig_tcp_handshake;
+	int      sig_restricted_443;
+	int      sig_restricted_80;
+	int      sig_login;
+	int      sig_seqid;             /* section 5.1 evidence */
+	struct addr_list login_servers;
+	struct addr_list skypeout_gateways;
+	struct addr_list contact_servers;
+	uint16_t bootstrap_port;        /* 33033 */
+	uint32_t max_clients;
+	uint32_t client_expiry_s;
+	uint32_t max_sessions;
+	uint32_t session_timeout_s;
+
+	/* logging */
+	enum log_level log_level;
+	enum log_dest  log_dest;
+};
+
+/* Fill with the built-in defaults (paper's server addresses included). */
+void config_defaults(struct skyprobe_config *cfg);
+
+/*
+ * Merge the YAML file at path into *cfg.  Every problem found is written
+ * to err as one "FILE:LINE:COLUMN: message" line.  Returns the number of
+ * problems (0 on success); on failure *cfg is left unchanged.
+ */
+int config_load_file(struct skyprobe_config *cfg, const char *path,
+		     FILE *err);
+/* Same, from a buffer (for tests and the fuzz target); name is used in
+ * messages. */
+int config_load_buffer(struct skyprobe_config *cfg, const char *name,
+		       const char *buf, size_t len, FILE *err);
+
+/* Check cross-field constraints after the command line was applied. */
+int config_validate(const struct skyprobe_config *cfg, FILE *err);
+
+/* Print the effective configuration as YAML (loadable again). */
+void config_print(const struct skyprobe_config *cfg, FILE *out);
+
+/* Parse "tcp://h:p", "udp://h:p", a path or "-" into *c.  0 on success. */
+int config_parse_collector(const char *spec, struct collector_cfg *c);
+/* "30s", "5m", "1h", "2d" or plain seconds.  0 on success. */
+int config_parse_duration(const char *s, uint64_t *seconds);
+/* "64MiB", "1GB", "512k" or plain bytes.  0 on success. */
+int config_parse_size(const char *s, uint64_t *bytes);
+
+/* Is addr (v4-mapped or v6) inside one of the site's internal prefixes? */
+int config_is_internal(const struct skyprobe_config *cfg,
+		       const uint8_t addr[16]);
+
+#endif
