@@ -1668,11 +1668,21 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/* The shared captures sit beside the project (make check exports
+ * SKYPROBE_SHARED); SKYPROBE_PCAP_DIR overrides. */
 static const char *pcap_dir(void)
 {
+	static char buf[4096];
 	const char *dir = getenv("SKYPROBE_PCAP_DIR");
+	const char *shared = getenv("SKYPROBE_SHARED");
 
-	return dir ? dir : "/work/shared/pcaps";
+	if (dir)
+		return dir;
+	if (shared) {
+		snprintf(buf, sizeof(buf), "%s/pcaps", shared);
+		return buf;
+	}
+	return "../shared/pcaps";
 }
 
 /* Decodes every packet of a capture from an exact-size heap copy. */
