@@ -6,7 +6,7 @@ set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 : "${SKYPROBE:=$top_builddir/skyprobe}"
-: "${COLLECTOR:=$top_builddir/collector-test}"
+: "${COLLECTOR:=$top_builddir/collector-test/collector-test}"
 : "${TRACEGEN:=$top_builddir/tests/tracegen}"
 : "${ELEMENTS:=$top_srcdir/templates/skyprobe.xml}"
 : "${SKYPROBE_SHARED:=$top_srcdir/../shared}"

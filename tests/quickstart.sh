@@ -34,7 +34,7 @@ case "$mode" in
 demo)
 	./skyprobe -r ../tests/data/demo.pcap -o demo.ipfix
 	echo "--- records received by collector-test (JSON, one per line):"
-	./collector-test --elements ../templates/skyprobe.xml demo.ipfix
+	./collector-test/collector-test --elements ../templates/skyprobe.xml demo.ipfix
 	;;
 check)
 	make -j"$(nproc)" check || { cat test-suite.log; exit 1; }
