@@ -33,7 +33,7 @@ pass "reads standard input, writes standard output"
 port=$(free_port tcp)
 nrec=$(grep -c '"octetDeltaCount"' "$T/m.json")
 "$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
-	--timeout 20 > "$T/tcp.json" &
+	--count "$(wc -l < "$T/m.json")" --timeout 20 > "$T/tcp.json" &
 cpid=$!
 wait_tcp "$port"
 "$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://127.0.0.1:$port" -I 30s -A 5m

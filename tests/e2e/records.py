@@ -155,9 +155,6 @@ def main():
         sys.exit(__doc__)
 
 
-if __name__ == "__main__":
-    main()
-
 
 def cmd_skype(path):
     """The Skype view of one export: every flow with its role and session,
@@ -196,3 +193,7 @@ def cmd_skype(path):
 
 
 COMMANDS = {"skype": cmd_skype}
+
+
+if __name__ == "__main__":
+    main()
