@@ -83,7 +83,8 @@ struct session_tracker *session_tracker_new(uint32_t max_sessions,
 					    session_emit_fn emit, void *ctx);
 void session_tracker_free(struct session_tracker *st);
 
-/* Start a session; returns its id (never 0) and stores its slot. */
+/* Start a session; returns its id (never 0) and stores its slot.  Its
+ * super node stays all-zero (port 0) until step 9 names one. */
 uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
 		       uint16_t client_port, uint64_t ts_us, uint8_t mode,
 		       uint8_t version, uint8_t login_phase, uint32_t *slot);

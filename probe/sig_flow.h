@@ -26,7 +26,8 @@ enum skype_flow_role {
 };
 
 struct sig_flow {
-	uint8_t  path;        /* which state machine owns this flow (sig.h) */
+	uint8_t  path;        /* which state machine owns this flow
+				 (enum sig_path, sig_internal.h) */
 	uint8_t  state;       /* that machine's state */
 	uint8_t  msgs[2];     /* payload messages seen per direction */
 	uint16_t u1_id;       /* UDP probe: U1[1-2] session id */

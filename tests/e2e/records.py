@@ -9,6 +9,8 @@ so that the shell tests can compare them with diff.
   records.py tshark PCAP        the same, computed by tshark from the trace
   records.py skype JSONL        flows with their Skype role and session,
                                 then the session records
+  records.py records JSONL      flow and session records in the form of
+                                `tracegen --records`
   records.py select JSONL FIELDS [KEY=VALUE ...]
                                 the FIELDS (comma-separated) of every data
                                 record matching all KEY=VALUE, one per line
@@ -193,6 +195,71 @@ def cmd_skype(path):
 
 
 COMMANDS = {"skype": cmd_skype}
+
+
+ROLE = ["none", "udp-probe-pos", "udp-probe-neg", "sn-refused",
+        "sn-connection", "restricted-443", "restricted-80", "login",
+        "skypeout", "contact-list"]
+FLOW_END = {1: "idle", 2: "active", 3: "eof", 4: "forced", 5: "resources"}
+SESS_END = {0: "none", 1: "sn-closed", 2: "timeout", 3: "shutdown",
+            4: "evicted"}
+MODE = {0: "unknown", 1: "udp-tcp", 2: "restricted-443", 3: "restricted-80"}
+LOGIN = {0: "none", 1: "L1", 2: "L2", 3: "L3", 4: "complete", 5: "failed",
+         6: "relayed"}
+VERSION = {0: "unknown", 1: "1.4", 2: "2.0"}
+PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6"}
+
+
+def cmd_records(path):
+    """collector-test's JSON in the form of `tracegen --records`: one line
+    per flow record, then one per session record."""
+    flows, sessions = [], []
+    for r in load(path):
+        if r.get("_options"):
+            continue
+        if "skypeSessionStartMilliseconds" in r:
+            cl = r.get("sourceIPv4Address", r.get("sourceIPv6Address"))
+            sn = r.get("destinationIPv4Address",
+                       r.get("destinationIPv6Address"))
+            sessions.append(
+                "session client=%s sn=%s:%s connected=%s sn_changes=%s "
+                "refused=%s login=%s mode=%s version=%s end=%s start_ms=%s "
+                "connected_ms=%s end_ms=%s" % (
+                    cl, sn, r.get("destinationTransportPort"),
+                    "yes" if r.get("skypeSessionConnectedMilliseconds") else "no",
+                    r.get("skypeSupernodeChanges"),
+                    r.get("skypeRefusedSupernodes"),
+                    LOGIN.get(r.get("skypeLoginPhase"), "?"),
+                    MODE.get(r.get("skypeTransportMode"), "?"),
+                    VERSION.get(r.get("skypeVersion"), "?"),
+                    SESS_END.get(r.get("skypeSessionEndReason"), "?"),
+                    r.get("skypeSessionStartMilliseconds"),
+                    r.get("skypeSessionConnectedMilliseconds"),
+                    r.get("skypeSessionEndMilliseconds")))
+            continue
+        k = flow_key(r)
+        if k is None:
+            continue
+        role = r.get("skypeFlowRole", 0)
+        flows.append("%s %s %s %s %s %s %s %s %s role=%s vlan=%s end=%s "
+                     "start_ms=%s" % (
+                         PROTO.get(k[0], k[0]), k[1], k[2], k[3], k[4],
+                         r.get("packetDeltaCount", 0),
+                         r.get("octetDeltaCount", 0),
+                         r.get("reversePacketDeltaCount", 0),
+                         r.get("reverseOctetDeltaCount", 0),
+                         ROLE[role] if role < len(ROLE) else role,
+                         r.get("vlanId", 0),
+                         FLOW_END.get(r.get("flowEndReason"), "?"),
+                         r.get("flowStartMilliseconds")))
+    print("flows %d" % len(flows))
+    print("\n".join(flows))
+    print("sessions %d" % len(sessions))
+    if sessions:
+        print("\n".join(sessions))
+
+
+COMMANDS["records"] = cmd_records
 
 
 if __name__ == "__main__":

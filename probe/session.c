@@ -1,0 +1,264 @@
+/*
+ * session.c - the session tracker: open Skype sessions and their records.
+ *
+ * Owns a table of max_sessions slots allocated once (calloc: a slot's
+ * memory is first touched when first used), a free list through released
+ * slots and a dense array of the open slots (so that expiry and
+ * shutdown cost the number of open sessions, not the table size).  Session
+ * ids are handed out sequentially from 1 and never 0; a (slot, id) pair
+ * names one session, and a call with an ended session's pair does nothing.
+ *
+ * When the table is full the session with the oldest evidence is ended
+ * with SESS_END_EVICTED (and counted in limit_hits) to make room: a new
+ * client is more likely to be alive than the one silent the longest.
+ * Finding it is a scan of the open sessions, paid only when full.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT_NIL UINT32_MAX
+
+struct session_slot {
+	struct session_rec rec;
+	uint64_t start_us;
+	uint64_t last_us;       /* last Skype evidence */
+	uint32_t next_free;
+	uint32_t dense_pos;     /* index in open[] */
+	uint8_t  in_use;
+};
+
+struct session_tracker {
+	struct session_slot *slots;
+	uint32_t *open;         /* dense list of open slot indexes */
+	uint32_t n_open;
+	uint32_t max;
+	uint32_t free_head;     /* released slots */
+	uint32_t never_used;    /* slots from here on were never used */
+	uint32_t next_id;
+	session_emit_fn emit;
+	void *ctx;
+	struct session_counters ctr;
+};
+
+struct session_tracker *session_tracker_new(uint32_t max_sessions,
+					    session_emit_fn emit, void *ctx)
+{
+	struct session_tracker *st;
+
+	if (max_sessions == 0)
+		max_sessions = 1;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->slots = calloc(max_sessions, sizeof(*st->slots));
+	st->open = calloc(max_sessions, sizeof(*st->open));
+	if (!st->slots || !st->open) {
+		session_tracker_free(st);
+		return NULL;
+	}
+	st->max = max_sessions;
+	st->free_head = SLOT_NIL;
+	st->next_id = 1;
+	st->emit = emit;
+	st->ctx = ctx;
+	return st;
+}
+
+void session_tracker_free(struct session_tracker *st)
+{
+	if (!st)
+		return;
+	free(st->slots);
+	free(st->open);
+	free(st);
+}
+
+static struct session_slot *get(const struct session_tracker *st,
+				uint32_t slot, uint32_t id)
+{
+	struct session_slot *s;
+
+	if (id == 0 || slot >= st->max)
+		return NULL;
+	s = &st->slots[slot];
+	if (!s->in_use || s->rec.session_id != id)
+		return NULL;
+	return s;
+}
+
+int session_alive(const struct session_tracker *st, uint32_t slot,
+		  uint32_t id)
+{
+	return get(st, slot, id) != NULL;
+}
+
+static void finish(struct session_tracker *st, uint32_t slot,
+		   enum session_end_reason reason, uint64_t end_us)
+{
+	struct session_slot *s = &st->slots[slot];
+	uint32_t pos = s->dense_pos, moved;
+
+	if (end_us < s->start_us)
+		end_us = s->start_us;
+	s->rec.end_reason = (uint8_t)reason;
+	s->rec.end_ms = end_us / 1000;
+	if (st->emit)
+		st->emit(st->ctx, &s->rec);
+
+	moved = st->open[--st->n_open];
+	st->open[pos] = moved;
+	st->slots[moved].dense_pos = pos;
+	s->in_use = 0;
+	s->next_free = st->free_head;
+	st->free_head = slot;
+	st->ctr.ended++;
+	st->ctr.open--;
+}
+
+static void evict_oldest(struct session_tracker *st)
+{
+	uint32_t best = st->open[0];
+
+	for (uint32_t i = 1; i < st->n_open; i++)
+		if (st->slots[st->open[i]].last_us < st->slots[best].last_us)
+			best = st->open[i];
+	finish(st, best, SESS_END_EVICTED, st->slots[best].last_us);
+	st->ctr.limit_hits++;
+}
+
+uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
+		       uint16_t client_port, uint64_t ts_us, uint8_t mode,
+		       uint8_t version, uint8_t login_phase, uint32_t *slot)
+{
+	struct session_slot *s;
+	uint32_t i;
+
+	if (st->free_head == SLOT_NIL && st->never_used == st->max)
+		evict_oldest(st);
+	if (st->free_head != SLOT_NIL) {
+		i = st->free_head;
+		st->free_head = st->slots[i].next_free;
+	} else {
+		i = st->never_used++;
+	}
+	s = &st->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->in_use = 1;
+	s->start_us = s->last_us = ts_us;
+	s->rec.session_id = st->next_id++;
+	if (st->next_id == 0)           /* 2^32 sessions later: skip 0 */
+		st->next_id = 1;
+	memcpy(s->rec.client, client, 16);
+	s->rec.client_port = client_port;
+	s->rec.start_ms = ts_us / 1000;
+	s->rec.transport_mode = mode;
+	s->rec.version = version;
+	s->rec.login_phase = login_phase;
+	s->dense_pos = st->n_open;
+	st->open[st->n_open++] = i;
+	st->ctr.started++;
+	st->ctr.open++;
+	*slot = i;
+	return s->rec.session_id;
+}
+
+void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
+		      uint64_t ts_us)
+{
+	struct session_slot *s = get(st, slot, id);
+
+	if (s && ts_us > s->last_us)
+		s->last_us = ts_us;
+}
+
+int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
+		      const uint8_t sn[16], uint16_t sn_port, uint64_t ts_us,
+		      uint8_t mode, uint8_t version)
+{
+	struct session_slot *s = get(st, slot, id);
+	int change = 0;
+
+	if (!s)
+		return 0;
+	if (s->rec.connected_ms == 0) {
+		s->rec.connected_ms = ts_us / 1000;
+	} else if (s->rec.supernode_port != sn_port ||
+		   memcmp(s->rec.supernode, sn, 16) != 0) {
+		/* step 10: SN change, keep only the last one */
+		s->rec.supernode_changes++;
+		change = 1;
+	}
+	memcpy(s->rec.supernode, sn, 16);
+	s->rec.supernode_port = sn_port;
+	s->rec.transport_mode = mode;
+	if (version != SKYPE_VER_UNKNOWN)
+		s->rec.version = version;
+	if (ts_us > s->last_us)
+		s->last_us = ts_us;
+	return change;
+}
+
+void session_refused(struct session_tracker *st, uint32_t slot, uint32_t id)
+{
+	struct session_slot *s = get(st, slot, id);
+
+	if (s)
+		s->rec.refused_supernodes++;
+}
+
+void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
+		       uint8_t login_phase)
+{
+	struct session_slot *s = get(st, slot, id);
+
+	if (s)
+		s->rec.login_phase = login_phase;
+}
+
+void session_set_version(struct session_tracker *st, uint32_t slot,
+			 uint32_t id, uint8_t version)
+{
+	struct session_slot *s = get(st, slot, id);
+
+	if (s && version != SKYPE_VER_UNKNOWN)
+		s->rec.version = version;
+}
+
+void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
+		 enum session_end_reason reason, uint64_t end_us)
+{
+	if (get(st, slot, id))
+		finish(st, slot, reason, end_us);
+}
+
+void session_expire(struct session_tracker *st, uint64_t now_us,
+		    uint64_t timeout_us)
+{
+	uint32_t i = 0;
+
+	if (timeout_us == 0)
+		return;
+	while (i < st->n_open) {
+		uint32_t slot = st->open[i];
+		struct session_slot *s = &st->slots[slot];
+
+		if (s->last_us + timeout_us <= now_us)
+			finish(st, slot, SESS_END_TIMEOUT, s->last_us);
+		else
+			i++;    /* finish() moved another slot into i */
+	}
+}
+
+void session_shutdown(struct session_tracker *st, uint64_t now_us)
+{
+	while (st->n_open > 0)
+		finish(st, st->open[st->n_open - 1], SESS_END_SHUTDOWN, now_us);
+}
+
+void session_get_counters(const struct session_tracker *st,
+			  struct session_counters *c)
+{
+	*c = st->ctr;
+}

@@ -1,0 +1,240 @@
+/*
+ * sig_tcp_handshake.c - the TCP super-node handshake T1..T4 (section
+ * 5.2.2, steps 6-11).
+ *
+ * Owns PATH_TCP_HS flows, the T2..T4 machine that the restricted paths
+ * share, and what happens at step 8 (refused) and step 9 (connected) in
+ * every mode.  A message is one TCP segment with payload, counted only when
+ * in order (sig_tcp_message()); pure ACKs and retransmissions are ignored.
+ *
+ * Choices where the paper leaves room:
+ *  - Step 6: a TCP flow is a candidate only when its client (the initiator)
+ *    probed (destination address, destination port) positively before the
+ *    flow's first packet.  The first SC message is T1; an SN speaking first
+ *    breaks the pattern.
+ *  - Step 7 needs at least one SN message before T2 (v1.4: T1, reply, T2;
+ *    v2.0 has one more SC message of any size, which may itself be 22..29:
+ *    a further 22..29 SC message replaces the T2 candidate).  A T3 of 57
+ *    bytes or less is neither verdict: scanning for T2 resumes.  SN data
+ *    while waiting for T4 is ignored.  The paper settles within six
+ *    messages; a flow not settled within HS_MAX_MSGS is given up.
+ *  - Version: v1.4 when s(T1) = 14 and the probe's s(U1) = 18, else v2.x.
+ *  - Refusal (T3 = 339) in any mode makes the flow ROLE_SN_REFUSED and counts
+ *    one refused SN in the client's session (started if none is open: the
+ *    client did probe positively, or completed R1..T3).
+ */
+#include "sig_internal.h"
+
+#define HS_MAX_MSGS 12          /* 6 in the paper, + v2.0 and R1..R3 slack */
+#define T1_V14 14
+#define T3_REFUSED 339
+#define T3_MIN_EXCL 57
+
+static int t2_size(uint32_t s, enum hs_sizes sizes)
+{
+	if (sizes == HS_SIZES_FIG6)
+		return s >= 23 && s <= 27;
+	return s >= 22 && s <= 29;
+}
+
+static int t4_size(uint32_t s, enum hs_sizes sizes)
+{
+	return s == 4 || s == 15 || s == 16 ||
+	       (s == 17 && sizes == HS_SIZES_STEPS);
+}
+
+int sig_tcp_hs_candidate(struct sig_engine *se, struct flow *f)
+{
+	struct sn_ref *r = NULL;
+	struct sig_client *c;
+
+	/* step 6: TCP from CON_SC to a CON_SN of a positive probe */
+	c = sig_client_find_pos(se, f->key.src, f->key.dst, f->key.dport, &r);
+	if (!c)
+		return 0;
+	sig_flow_set_client(se, f, c);
+	f->sig.path = PATH_TCP_HS;
+	f->sig.state = HS_WAIT_T1;
+	f->sig.u1_size = r->u1_size;
+	if (c->session_id)
+		sig_evidence(se, c, f, f->last_us);
+	return 1;
+}
+
+/* Steps 7-9 for one in-order message of s bytes. */
+enum hs_result sig_hs_step(struct sig_flow *sf, int dir, uint32_t s,
+			   enum hs_sizes sizes)
+{
+	switch (sf->state) {
+	case HS_WAIT_T2:
+		/* step 7: SC -> SN, 22..29, after the SN answered T1 */
+		if (dir == 0 && sf->msgs[1] > 0 && t2_size(s, sizes))
+			sf->state = HS_WAIT_T3;
+		break;
+	case HS_WAIT_T3:
+		if (dir == 0) {
+			if (!t2_size(s, sizes))
+				sf->state = HS_WAIT_T2;
+			break;
+		}
+		/* step 8: T3 = 339, refused */
+		if (s == T3_REFUSED) {
+			sf->state = HS_REFUSED;
+			return HSR_REFUSED;
+		}
+		sf->state = s > T3_MIN_EXCL ? HS_WAIT_T4 : HS_WAIT_T2;
+		break;
+	case HS_WAIT_T4:
+		if (dir == 1)
+			break;
+		/* step 9: T4 = 4, 15, 16 or 17: connected */
+		if (t4_size(s, sizes)) {
+			sf->state = HS_CONNECTED;
+			return HSR_CONNECTED;
+		}
+		sf->state = t2_size(s, sizes) ? HS_WAIT_T3 : HS_WAIT_T2;
+		break;
+	default:
+		return HSR_FAILED;
+	}
+	if (sf->msgs[0] + sf->msgs[1] >= HS_MAX_MSGS) {
+		sf->state = HS_FAILED;
+		return HSR_FAILED;
+	}
+	return HSR_MORE;
+}
+
+static struct sig_client *hs_client(struct sig_engine *se, struct flow *f,
+				    uint64_t ts_us)
+{
+	struct sig_client *c = sig_flow_client(se, f);
+
+	if (c)
+		return c;
+	/* restricted mode: the client is known by its address only */
+	c = sig_client_get(se, f->key.src, 0, ts_us);
+	if (c)
+		sig_flow_set_client(se, f, c);
+	return c;
+}
+
+static uint8_t path_mode(const struct flow *f)
+{
+	switch (f->sig.path) {
+	case PATH_R443:
+		return MODE_RESTRICTED_443;
+	case PATH_R80:
+		return MODE_RESTRICTED_80;
+	default:
+		return MODE_UDP_TCP;
+	}
+}
+
+/* Step 9: a connection to an SN; step 10: an SN change. */
+void sig_hs_connected(struct sig_engine *se, struct flow *f,
+		      const struct pkt_view *pv)
+{
+	struct sig_flow *sf = &f->sig;
+	struct sig_client *c;
+	uint8_t mode = path_mode(f);
+	uint32_t id;
+
+	switch (sf->path) {
+	case PATH_R443:
+		f->role = ROLE_RESTRICTED_443;
+		break;
+	case PATH_R80:
+		f->role = ROLE_RESTRICTED_80;
+		se->ctr.restricted_80++;
+		break;
+	default:
+		f->role = ROLE_SN_CONNECTION;
+		break;
+	}
+	se->ctr.sn_connected++;
+	c = hs_client(se, f, pv->ts_us);
+	if (!c)
+		return;
+	if (sf->version != SKYPE_VER_UNKNOWN)
+		c->version = sf->version;
+	sig_sn_add(c->connected, &c->conn_next, SIG_CONN_SN, f->key.dst,
+		   f->key.dport, 0);
+	id = sig_session_ensure(se, c, pv->ts_us, mode, sf->version);
+	if (session_connected(se->sessions, c->session_slot, id, f->key.dst,
+			      f->key.dport, pv->ts_us, mode, sf->version))
+		se->ctr.sn_changes++;
+	sig_evidence(se, c, f, pv->ts_us);
+	c->n_sn_open++;
+	sf->flags |= SF_SN_OPEN;
+}
+
+/* Step 8: the SN refused; the client will try another one (step 6). */
+void sig_hs_refused(struct sig_engine *se, struct flow *f,
+		    const struct pkt_view *pv)
+{
+	struct sig_client *c;
+	uint32_t id;
+
+	f->role = ROLE_SN_REFUSED;
+	se->ctr.sn_refused++;
+	c = hs_client(se, f, pv->ts_us);
+	if (!c)
+		return;
+	sig_sn_add(c->refused, &c->ref_next, SIG_REF_SN, f->key.dst,
+		   f->key.dport, 0);
+	id = sig_session_ensure(se, c, pv->ts_us, path_mode(f),
+				f->sig.version);
+	session_refused(se->sessions, c->session_slot, id);
+	sig_evidence(se, c, f, pv->ts_us);
+}
+
+/* Any packet of a connected SN connection: evidence, relayed login. */
+void sig_hs_connected_packet(struct sig_engine *se, struct flow *f,
+			     const struct pkt_view *pv, int dir)
+{
+	struct sig_client *c = sig_flow_client(se, f);
+
+	if (c)
+		sig_evidence(se, c, f, pv->ts_us);
+	if (se->cfg.sig_login && sig_tcp_message(&f->sig, pv, dir))
+		sig_login_relayed(se, f, pv, dir);
+}
+
+void sig_tcp_hs_packet(struct sig_engine *se, struct flow *f,
+		       const struct pkt_view *pv, int dir)
+{
+	struct sig_flow *sf = &f->sig;
+
+	if (sf->state == HS_CONNECTED) {
+		sig_hs_connected_packet(se, f, pv, dir);
+		return;
+	}
+	if (!sig_tcp_message(sf, pv, dir))
+		return;
+	sig_msgs_inc(sf, dir);
+	if (sf->state == HS_WAIT_T1) {
+		if (dir != 0) {
+			sf->path = PATH_NONE;
+			return;
+		}
+		/* step 6: T1, 14 bytes for v1.4, varying for v2.0 */
+		sf->version = pv->payload_size == T1_V14 && sf->u1_size == 18 ?
+			      SKYPE_VER_1_4 : SKYPE_VER_2;
+		sf->state = HS_WAIT_T2;
+		return;
+	}
+	switch (sig_hs_step(sf, dir, pv->payload_size, HS_SIZES_STEPS)) {
+	case HSR_CONNECTED:
+		sig_hs_connected(se, f, pv);
+		break;
+	case HSR_REFUSED:
+		sig_hs_refused(se, f, pv);
+		sf->path = PATH_NONE;
+		break;
+	case HSR_FAILED:
+		sf->path = PATH_NONE;
+		break;
+	default:
+		break;
+	}
+}
