@@ -1029,6 +1029,7 @@ static void scn_session_end_timeout(struct tg *tg)
 	ci = session_connect(tg, &sc, s, &hs_v14);
 	sn_traffic(tg, ci, 2, 2000);
 	s->end = "timeout";
+	s->end_conn = ci;       /* its last evidence */
 	/* The SN connection falls silent.  Another host keeps the trace
 	 * going for two hours, so that timeouts fire before end of file. */
 	for (int i = 1; i <= 60; i++) {
@@ -1923,6 +1924,27 @@ static void print_sessions(const struct tg *tg, FILE *out)
 	}
 }
 
+/*
+ * When a session ends: at the last packet of its SN connection when that
+ * connection closes (step 11) or falls silent (the session times out from
+ * its last evidence); at the trace's last packet when the probe stops.
+ */
+static void session_end_time(const struct tg *tg, struct tg_sess *s,
+			     const struct rec *recs, size_t n)
+{
+	if (strcmp(s->end, "shutdown") == 0) {
+		for (size_t j = 0; j < tg->npkts; j++)
+			if (tg->pkts[j].ts > s->end_ts)
+				s->end_ts = tg->pkts[j].ts;
+		return;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (recs[j].conn == s->end_conn &&
+		    (strcmp(s->end, "timeout") == 0 ||
+		     strcmp(recs[j].end, "eof") == 0))
+			s->end_ts = recs[j].last;
+}
+
 static int records(const struct scenario *s, uint64_t idle_s,
 		  uint64_t active_s, FILE *out)
 {
@@ -1934,10 +1956,7 @@ static int records(const struct scenario *s, uint64_t idle_s,
 		die("out of memory");
 	n = simulate(tg, idle_s * SEC, active_s * SEC, recs);
 	for (int i = 0; i < tg->nsess; i++)
-		for (size_t j = 0; j < n; j++)
-			if (recs[j].conn == tg->sess[i].end_conn &&
-			    strcmp(recs[j].end, "eof") == 0)
-				tg->sess[i].end_ts = recs[j].last;
+		session_end_time(tg, &tg->sess[i], recs, n);
 	fprintf(out, "# scenario %s packets %zu idle %" PRIu64 " active %"
 		PRIu64 "\n", s->name, tg->npkts, idle_s, active_s);
 	fprintf(out, "flows %zu\n", n);
