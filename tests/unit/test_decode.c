@@ -1672,13 +1672,13 @@ END_TEST
  * SKYPROBE_SHARED); SKYPROBE_PCAP_DIR overrides. */
 static const char *pcap_dir(void)
 {
-	static char buf[4096];
+	static char buf[1024];
 	const char *dir = getenv("SKYPROBE_PCAP_DIR");
 	const char *shared = getenv("SKYPROBE_SHARED");
 
 	if (dir)
 		return dir;
-	if (shared) {
+	if (shared && strlen(shared) < sizeof(buf) - 8) {
 		snprintf(buf, sizeof(buf), "%s/pcaps", shared);
 		return buf;
 	}
