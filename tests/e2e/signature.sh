@@ -46,3 +46,8 @@ decode_file "$T/off.ipfix" > "$T/off.json"
 [ -z "$($PY select "$T/off.json" skypeFlowRole | grep -v '^0$\|^-$')" ] ||
 	fail "--no-signature still marks flows"
 pass "--no-signature: no marks"
+
+# The quick start's bundled trace is the generator's background-mixed.
+cmp -s "$top_srcdir/tests/data/demo.pcap" "$T/background-mixed.pcap" ||
+	fail "tests/data/demo.pcap is not tracegen's background-mixed any more"
+pass "the bundled demo trace is the generator's background-mixed"
