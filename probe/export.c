@@ -57,6 +57,8 @@ enum {
 	TID_STATS = 261,
 	TID_TYPEINFO = 262,
 	TID_APPNAME_ALT = 263,          /* nfdump profile, see appname_fixed */
+	TID_FLOW4_APP = 264,            /* nfdump profile, Skype flows */
+	TID_FLOW6_APP = 265,
 };
 
 #define REFRESH_DEFAULT_S  600          /* UDP template refresh when 0 */
@@ -69,7 +71,8 @@ enum {
 #define SP_INT   0x1                    /* internal only (padding) */
 #define SP_FULL  0x2                    /* full profile external */
 #define SP_NFD   0x4                    /* nfdump profile external */
-#define SP_ALL   (SP_INT | SP_FULL | SP_NFD)
+#define SP_APP   0x8                    /* nfdump: only in 264 and 265 */
+#define SP_ALL   (SP_INT | SP_FULL | SP_NFD | SP_APP)
 
 /* --- record layouts ------------------------------------------------------ */
 
@@ -134,7 +137,7 @@ struct flow6_rec {
 	{"packetDeltaCount",         8, 0}, \
 	{"reverseOctetDeltaCount",   8, 0}, \
 	{"reversePacketDeltaCount",  8, 0}, \
-	{"applicationId",            FB_IE_VARLEN, 0}
+	{"applicationId",            FB_IE_VARLEN, SP_APP}
 
 #define FLOW_SPEC_TAIL \
 	{"skypeSessionId",           4, SP_FULL}, \
@@ -244,14 +247,21 @@ static fbInfoElementSpec_t sess6_spec[] = {
 	SESS_SPEC_TAIL
 };
 
+/*
+ * The scope has its fixed length: Wireshark (4.0) keeps no options
+ * template with a variable-length scope field and reports every name
+ * record as malformed ("no template found").
+ */
 struct appname_rec {
-	fbVarfield_t app_id;            /* scope */
+	uint8_t      app_id[APP_ID_LEN]; /* scope */
+	uint8_t      pad[7];
 	fbVarfield_t name;
 	fbVarfield_t description;
 };
 
 static fbInfoElementSpec_t appname_spec[] = {
-	{"applicationId",          FB_IE_VARLEN, 0},
+	{"applicationId",          APP_ID_LEN, 0},
+	{"paddingOctets",          7, SP_INT},
 	{"applicationName",        FB_IE_VARLEN, 0},
 	{"applicationDescription", FB_IE_VARLEN, 0},
 	FB_IESPEC_NULL
@@ -350,6 +360,7 @@ _Static_assert(offsetof(struct flow4_rec, src) == 64, "flow4_rec varfield");
 _Static_assert(offsetof(struct flow4_rec, app_id) ==
 	       offsetof(struct flow6_rec, app_id), "flow head layout");
 _Static_assert(sizeof(struct appname_fixed_rec) == 112, "appname layout");
+_Static_assert(offsetof(struct appname_rec, name) == 16, "appname_rec layout");
 
 /*
  * CERT elements the flow template uses.  libfixbuf 2.4's default model
@@ -632,9 +643,22 @@ static fbSession_t *session_new(const struct exporter *ex,
 	int rc = 0;
 
 	fbSessionSetDomain(s, ex->obs_domain);
+	if (profile == PROFILE_FULL)
+		fl |= SP_APP;
 	rc |= add_pair(s, ex->model, flow4_spec, fl, TID_FLOW4, 0, gerr);
 	rc |= add_pair(s, ex->model, flow6_spec, fl, TID_FLOW6, 0, gerr);
 	if (profile == PROFILE_NFDUMP) {
+		/*
+		 * nfdump 1.7.1 names an empty applicationId after some
+		 * entry of its name table (its lookup takes ids of
+		 * different lengths for equal), so flows that are not
+		 * Skype go out without the element (256, 257) and Skype
+		 * flows with it (264, 265).  Same internal record.
+		 */
+		rc |= add_template(s, ex->model, flow4_spec, fl | SP_APP,
+				   TID_FLOW4_APP, FALSE, 0, gerr);
+		rc |= add_template(s, ex->model, flow6_spec, fl | SP_APP,
+				   TID_FLOW6_APP, FALSE, 0, gerr);
 		rc |= add_pair(s, ex->model, appname_fixed_spec, fl,
 			       TID_APPNAME, 1, gerr);
 		rc |= add_pair(s, ex->model, appname_fixed_spec, fl,
@@ -687,7 +711,6 @@ static int append_appname(const struct exporter *ex, fBuf_t *fbuf,
 	const char *desc = app_names[role].description;
 	struct appname_fixed_rec fx;
 	struct appname_rec r;
-	uint8_t id[APP_ID_LEN];
 
 	if (profile == PROFILE_NFDUMP) {
 		memset(&fx, 0, sizeof(fx));
@@ -697,9 +720,8 @@ static int append_appname(const struct exporter *ex, fBuf_t *fbuf,
 		strncpy(fx.description, desc, sizeof(fx.description) - 1);
 		return fBufAppend(fbuf, (uint8_t *)&fx, sizeof(fx), gerr);
 	}
-	make_app_id(id, ex->pen, role);
-	r.app_id.buf = id;
-	r.app_id.len = sizeof(id);
+	memset(&r, 0, sizeof(r));
+	make_app_id(r.app_id, ex->pen, role);
 	r.name.buf = (uint8_t *)name;
 	r.name.len = strlen(name);
 	r.description.buf = (uint8_t *)desc;
@@ -725,21 +747,62 @@ static int write_appnames(const struct exporter *ex, struct collector *c,
 }
 
 /*
- * Templates, then type records, then application names.  Automatic mode
- * for this burst only: it may not fit one message, and metadata records
- * are resent with every refresh anyway, so they are not counted.
+ * Every template session_new() adds, in the order they are sent.
+ *
+ * nfcapd 1.7.1 reads only the first template of an options template set
+ * and skips the rest of the set, so the two application-name templates
+ * must travel in sets of their own or the names sent with the second one
+ * never reach nfdump.  libfixbuf opens a new set only when the set id
+ * changes, hence the data and options templates in turn.
+ */
+static const uint16_t nfdump_template_order[] = {
+	TID_FLOW4, TID_APPNAME, TID_FLOW6, TID_APPNAME_ALT,
+	TID_FLOW4_APP, TID_FLOW6_APP,
+};
+
+static const uint16_t full_template_order[] = {
+	TID_FLOW4, TID_FLOW6, TID_SESS4, TID_SESS6, TID_APPNAME, TID_STATS,
+};
+
+static int export_list(fbSession_t *s, const uint16_t *tids, size_t n,
+		       GError **gerr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!fbSessionExportTemplate(s, tids[i], gerr))
+			return -1;
+	return 0;
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Templates, then application names.  The full profile sends its RFC
+ * 5610 type records before the templates that use them: a collector
+ * that learns the types from them (ipfixDump --rfc5610) decodes a
+ * template read earlier with the enterprise elements as octet arrays.
+ * Automatic mode for this burst only: it may not fit one message, and
+ * metadata records are resent with every refresh anyway, so they are
+ * not counted.
  */
 static int write_metadata(const struct exporter *ex, struct collector *c,
 			  GError **gerr)
 {
-	int rc = 0;
+	fbSession_t *s = fBufGetSession(c->fbuf);
+	int rc;
 
 	fBufSetAutomaticMode(c->fbuf, TRUE);
-	if (!fbSessionExportTemplates(fBufGetSession(c->fbuf), gerr))
-		rc = -1;
-	if (!rc && c->cfg.profile == PROFILE_FULL &&
-	    write_typeinfo(ex, c->fbuf, gerr) < 0)
-		rc = -1;
+	if (c->cfg.profile == PROFILE_NFDUMP) {
+		rc = export_list(s, nfdump_template_order,
+				 N_OF(nfdump_template_order), gerr);
+	} else {
+		rc = export_list(s, (const uint16_t[]){ TID_TYPEINFO }, 1,
+				 gerr);
+		if (!rc)
+			rc = write_typeinfo(ex, c->fbuf, gerr);
+		if (!rc)
+			rc = export_list(s, full_template_order,
+					 N_OF(full_template_order), gerr);
+	}
 	if (!rc && write_appnames(ex, c, gerr) < 0)
 		rc = -1;
 	fBufSetAutomaticMode(c->fbuf, FALSE);
@@ -1028,8 +1091,10 @@ static int emit(struct exporter *ex, struct collector *c)
 	return 0;
 }
 
+/* tid: the internal template; xtid: the template it goes out with. */
 static void append(struct exporter *ex, struct collector *c, uint16_t tid,
-		   void *rec, size_t size, const struct tally *t)
+		   uint16_t xtid, void *rec, size_t size,
+		   const struct tally *t)
 {
 	GError *gerr = NULL;
 
@@ -1038,7 +1103,7 @@ static void append(struct exporter *ex, struct collector *c, uint16_t tid,
 		return;
 	}
 	if (!fBufSetInternalTemplate(c->fbuf, tid, &gerr) ||
-	    !fBufSetExportTemplate(c->fbuf, tid, &gerr))
+	    !fBufSetExportTemplate(c->fbuf, xtid, &gerr))
 		goto fail;
 	if (fBufAppend(c->fbuf, rec, size, &gerr))
 		goto done;
@@ -1051,7 +1116,7 @@ static void append(struct exporter *ex, struct collector *c, uint16_t tid,
 		return;
 	}
 	if (!fBufSetInternalTemplate(c->fbuf, tid, &gerr) ||
-	    !fBufSetExportTemplate(c->fbuf, tid, &gerr) ||
+	    !fBufSetExportTemplate(c->fbuf, xtid, &gerr) ||
 	    !fBufAppend(c->fbuf, rec, size, &gerr))
 		goto fail;
 done:
@@ -1267,9 +1332,16 @@ void exporter_flow(struct exporter *ex, const struct flow *f,
 		FILL_TAIL(p);
 	}
 #undef FILL_TAIL
-	for (uint32_t i = 0; i < ex->n; i++)
-		append(ex, &ex->coll[i], is4 ? TID_FLOW4 : TID_FLOW6, &r,
+	for (uint32_t i = 0; i < ex->n; i++) {
+		uint16_t tid = is4 ? TID_FLOW4 : TID_FLOW6;
+		uint16_t xtid = tid;
+
+		if (ex->coll[i].cfg.profile == PROFILE_NFDUMP &&
+		    f->role != ROLE_NONE)
+			xtid = is4 ? TID_FLOW4_APP : TID_FLOW6_APP;
+		append(ex, &ex->coll[i], tid, xtid, &r,
 		       is4 ? sizeof(r.v4) : sizeof(r.v6), &t);
+	}
 }
 
 void exporter_session(struct exporter *ex, const struct session_rec *s)
@@ -1281,6 +1353,7 @@ void exporter_session(struct exporter *ex, const struct session_rec *s)
 	static const struct tally t = { .records = 1 };
 	int is4 = pkt_is_v4(s->client) &&
 		  (pkt_is_v4(s->supernode) || all_zero(s->supernode));
+	uint16_t tid = is4 ? TID_SESS4 : TID_SESS6;
 
 	memset(&r, 0, sizeof(r));
 #define FILL_SESS(p) do { \
@@ -1310,8 +1383,8 @@ void exporter_session(struct exporter *ex, const struct session_rec *s)
 #undef FILL_SESS
 	for (uint32_t i = 0; i < ex->n; i++)
 		if (ex->coll[i].cfg.profile == PROFILE_FULL)
-			append(ex, &ex->coll[i], is4 ? TID_SESS4 : TID_SESS6,
-			       &r, is4 ? sizeof(r.v4) : sizeof(r.v6), &t);
+			append(ex, &ex->coll[i], tid, tid, &r,
+			       is4 ? sizeof(r.v4) : sizeof(r.v6), &t);
 }
 
 void exporter_stats(struct exporter *ex, const struct probe_stats *st)
@@ -1346,7 +1419,7 @@ void exporter_stats(struct exporter *ex, const struct probe_stats *st)
 		r.not_sent_packets = c->not_sent.packets;
 		r.not_sent_octets = c->not_sent.octets;
 		r.exported_flows = c->flows_sent + c->pending.flows;
-		append(ex, c, TID_STATS, &r, sizeof(r), &t);
+		append(ex, c, TID_STATS, TID_STATS, &r, sizeof(r), &t);
 	}
 }
 

@@ -74,10 +74,12 @@ def contenders(trace, tmp):
     if shutil.which("softflowd"):
         # Nothing listens on the port: the export datagrams are dropped by
         # the kernel, as for every contender the collector is not measured.
+        # Without "-c none" softflowd waits on its control socket at the
+        # end of the file instead of exiting.
         c.append(("softflowd", ["softflowd", "-r", trace, "-n",
                                 "127.0.0.1:%d" % free_udp_port(),
-                                "-m", "4000000", "-p", os.path.join(tmp, "sf.pid"),
-                                "-c", os.path.join(tmp, "sf.ctl")]))
+                                "-m", "4000000", "-d", "-c", "none",
+                                "-p", os.path.join(tmp, "sf.pid")]))
     if shutil.which("nfpcapd"):
         d = os.path.join(tmp, "nfpcapd")
         os.makedirs(d, exist_ok=True)

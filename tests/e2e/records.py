@@ -11,13 +11,27 @@ so that the shell tests can compare them with diff.
                                 then the session records
   records.py records JSONL      flow and session records in the form of
                                 `tracegen --records`
+  records.py nfdump RAW         one line per flow record of `nfdump -o raw`:
+                                "proto src sport dst dport vlan pf of pr or
+                                first last end icmp app"
+  records.py nfdump --json JSONL
+                                the line nfdump should show for every flow
+                                record of collector-test's JSON of a full
+                                profile export of the same run (app from
+                                skypeFlowRole and the names sent)
+  records.py nfdump --flows RAW nfdump's records summed per flow, as `flows`
+  records.py ipfixdump TEXT     `ipfixDump` output in the form of `skype`
   records.py select JSONL FIELDS [KEY=VALUE ...]
                                 the FIELDS (comma-separated) of every data
                                 record matching all KEY=VALUE, one per line
 """
+import calendar
+import ipaddress
 import json
+import re
 import subprocess
 import sys
+import time
 
 
 def load(path):
@@ -150,7 +164,7 @@ def main():
     elif cmd == "tshark":
         cmd_tshark(sys.argv[2])
     elif cmd in COMMANDS:
-        COMMANDS[cmd](sys.argv[2])
+        COMMANDS[cmd](*sys.argv[2:])
     elif cmd == "select":
         cmd_select(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
@@ -161,7 +175,10 @@ def main():
 def cmd_skype(path):
     """The Skype view of one export: every flow with its role and session,
     then every session record, in a stable order."""
-    recs = load(path)
+    print("\n".join(skype_lines(load(path))))
+
+
+def skype_lines(recs):
     flows, sessions = [], []
     for r in recs:
         if r.get("_options"):
@@ -191,7 +208,7 @@ def cmd_skype(path):
                 r.get("skypeSessionEndReason"), r.get("skypeTransportMode"),
                 r.get("skypeLoginPhase"), r.get("skypeSupernodeChanges"),
                 r.get("skypeRefusedSupernodes"), r.get("skypeVersion")))
-    print("\n".join(lines))
+    return lines
 
 
 COMMANDS = {"skype": cmd_skype}
@@ -260,6 +277,176 @@ def cmd_records(path):
 
 
 COMMANDS["records"] = cmd_records
+
+
+
+# --- other collectors' views (tests/e2e/tools.sh) ---------------------------
+
+APP_ENGINE_PEN = 20     # RFC 6759 classification engine id of PANA-L7-PEN
+
+
+def norm_ip(a):
+    return ipaddress.ip_address(a).compressed
+
+
+def nfdump_raw(path):
+    """The flow records of `nfdump -o raw` as dicts named like
+    collector-test's JSON.  nfdump puts ICMP type.code where the ports go
+    and shows an applicationId with its name as "20..PEN..SEL: name"."""
+    recs, cur = [], None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("Flow Record"):
+                cur = {}
+                recs.append(cur)
+                continue
+            m = re.match(r"\s+(\S.*?)\s+=\s+(.*)$", line)
+            if cur is None or not m:
+                continue
+            key, val = m.group(1), m.group(2).strip()
+            if key == "app ID":
+                app_id, _, name = val.partition(": ")
+                cur["app"] = "%s:%s" % (app_id, name)
+            else:
+                cur[key] = val
+    out = []
+    for c in recs:
+        icmp = c["ICMP"].split()[0] if "ICMP" in c else "-"
+        out.append({
+            "proto": int(c["proto"].split()[0]),
+            "src": norm_ip(c["src addr"]), "dst": norm_ip(c["dst addr"]),
+            "sport": int(c.get("src port", 0)),
+            "dport": int(c.get("dst port", 0)),
+            "vlan": int(c.get("src vlan", 0)),
+            "counts": [int(c.get(k, 0)) for k in
+                       ("in packets", "in bytes", "out packets",
+                        "out bytes")],
+            "first": int(c["first"].split()[0]),
+            "last": int(c["last"].split()[0]),
+            "end": int(c.get("end reason", "0").split()[0], 16),
+            "icmp": icmp,
+            "app": c.get("app", "-"),
+        })
+    return out
+
+
+def nfdump_expected(path):
+    """What nfdump should show for a full-profile export of the same run,
+    from collector-test's JSON: the selector is skypeFlowRole, the name
+    and description those the probe sent for that applicationId."""
+    recs = load(path)
+    names = {}
+    for r in recs:
+        if r.get("_options") and "applicationName" in r:
+            names[r["applicationId"]] = "%s/%s" % (
+                r["applicationName"], r["applicationDescription"])
+    out = []
+    for r in recs:
+        if r.get("_options"):
+            continue
+        k = flow_key(r)
+        if k is None:
+            continue
+        role = r.get("skypeFlowRole", 0)
+        app_hex = r.get("applicationId", "")
+        if role == 0:
+            app = "-" if app_hex == "" else "unexpected-id:" + app_hex
+        else:
+            pen = int(app_hex[2:10], 16) if len(app_hex) == 18 else -1
+            sel = int(app_hex[10:18], 16) if len(app_hex) == 18 else -1
+            app = "%d..%d..%d:%s" % (APP_ENGINE_PEN, pen, role,
+                                     names.get(app_hex, "<no info>"))
+            if sel != role:
+                app += " (selector %d)" % sel
+        proto = k[0]
+        icmp = "-"
+        if proto in (1, 58):
+            tc = r.get("icmpTypeCodeIPv4", r.get("icmpTypeCodeIPv6", 0))
+            icmp = "%d.%d" % (tc >> 8, tc & 0xff)
+        out.append({
+            "proto": proto, "src": norm_ip(k[1]), "dst": norm_ip(k[3]),
+            "sport": k[2], "dport": k[4], "vlan": k[5],
+            "counts": [r.get("packetDeltaCount", 0),
+                       r.get("octetDeltaCount", 0),
+                       r.get("reversePacketDeltaCount", 0),
+                       r.get("reverseOctetDeltaCount", 0)],
+            "first": r.get("flowStartMilliseconds"),
+            "last": r.get("flowEndMilliseconds"),
+            "end": r.get("flowEndReason", 0),
+            "icmp": icmp, "app": app,
+        })
+    return out
+
+
+def nfdump_line(r):
+    return "%s %s %s %s %s vlan=%s %s %s %s %s first=%s last=%s end=%s " \
+        "icmp=%s app=%s" % (r["proto"], r["src"], r["sport"], r["dst"],
+                            r["dport"], r["vlan"], *r["counts"], r["first"],
+                            r["last"], r["end"], r["icmp"], r["app"])
+
+
+def cmd_nfdump(*args):
+    if len(args) == 2 and args[0] == "--json":
+        recs = nfdump_expected(args[1])
+    elif len(args) == 2 and args[0] == "--flows":
+        flows = {}
+        for r in nfdump_raw(args[1]):
+            # ICMP: the flows format (tracegen --expect) has no ports
+            sp, dp = (0, 0) if r["proto"] in (1, 58) else \
+                (r["sport"], r["dport"])
+            k = (r["proto"], r["src"], sp, r["dst"], dp, r["vlan"])
+            rk = (k[0], k[3], k[4], k[1], k[2], k[5])
+            n = list(r["counts"])
+            if k not in flows and rk in flows:
+                k, n = rk, [n[2], n[3], n[0], n[1]]
+            c = flows.setdefault(k, [0, 0, 0, 0])
+            for i in range(4):
+                c[i] += n[i]
+        emit(flows)
+        return
+    elif len(args) == 1:
+        recs = nfdump_raw(args[0])
+    else:
+        sys.exit(__doc__)
+    print("\n".join(sorted(nfdump_line(r) for r in recs)))
+
+
+def ipfixdump_value(v):
+    """An ipfixDump field value as collector-test's JSON has it."""
+    if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$", v):
+        t = calendar.timegm(time.strptime(v[:19], "%Y-%m-%d %H:%M:%S"))
+        return t * 1000 + int(v[20:23])
+    if re.match(r"^-?\d+$", v):
+        return int(v)
+    return v
+
+
+def cmd_ipfixdump(path):
+    """`ipfixDump` text (with element names from --element-file or
+    --rfc5610) in the form of `skype`: every field printed by name."""
+    recs, cur = [], None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("--- data record"):
+                cur = {}
+                recs.append(cur)
+            elif line.startswith("---"):
+                cur = None
+            elif cur is not None:
+                m = re.match(r"\s+\([\d/]+\)\s*(\(S\))?\s*(\w+) : (.*)$",
+                             line.rstrip("\n"))
+                if m:
+                    if m.group(1):
+                        cur["_options"] = True
+                    name, v = m.group(2), ipfixdump_value(m.group(3))
+                    if name.endswith("IPv6Address"):
+                        v = norm_ip(v)  # ipfixDump keeps leading zeros
+                    cur[name] = v
+    print("\n".join(skype_lines(recs)))
+
+
+COMMANDS["nfdump"] = cmd_nfdump
+COMMANDS["ipfixdump"] = cmd_ipfixdump
 
 
 if __name__ == "__main__":
