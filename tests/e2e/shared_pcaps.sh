@@ -16,10 +16,18 @@ command -v tshark >/dev/null 2>&1 && have_tshark=1
 
 # Expected Skype marks on the Skype-labelled captures: "file flows sessions"
 # (flows = records with skypeFlowRole != 0, sessions = session records).
+# 2015-2021 Skype/Teams is not the 2006 client: only the SSLv2-framed R1
+# on 443, L1/L2 logins and skype_udp.pcap's 2006 partial probe match.
 cat > "$T/expected-skype" <<'EXP'
+skype-conference-call.pcap 0 0
+skype.pcap 30 1
+skype_no_unknown.pcap 24 1
+skype_udp.pcap 1 1
+stun.pcap 0 0
+stun_msteams_unidir.pcap 0 0
+teams.pcap 0 0
 EXP
 
-nfiles=0; nclean=0
 tail -n +2 "$manifest" | cut -f1,10 | while IFS="$(printf '\t')" read -r f label; do
 	[ -f "$dir/$f" ] || fail "MANIFEST names $f, not in $dir"
 	"$SKYPROBE" -q -r "$dir/$f" -o "$T/out.ipfix" -I 1h -A 1d 2> "$T/err" ||
@@ -30,6 +38,9 @@ tail -n +2 "$manifest" | cut -f1,10 | while IFS="$(printf '\t')" read -r f label
 	case "$label" in
 	yes*)
 		echo "# $f ($label): $marked Skype-marked flows, $sessions sessions"
+		want=$(grep "^$f " "$T/expected-skype" || echo "$f ? ?")
+		[ "$want" = "$f $marked $sessions" ] ||
+			fail "$f: $marked marked flows, $sessions sessions; expected: $want"
 		;;
 	*)
 		[ "$marked" -eq 0 ] && [ "$sessions" -eq 0 ] ||
