@@ -1,13 +1,16 @@
 /*
  * capture.c - packet source through libpcap (files and live interfaces).
  *
- * Live captures use a short read timeout so that the main loop regains
- * control regularly: timeouts, statistics and export flushing run on wall
- * time even when the link is quiet.
+ * Live captures are non-blocking, with our own poll() of at most
+ * LIVE_READ_TIMEOUT_MS: libpcap's TPACKET_V3 reader may block without end
+ * on a quiet link, whatever its read timeout.  So the main loop regains
+ * control regularly (timeouts, statistics, export flushing run on wall
+ * time) and a signal interrupts the wait.
  */
 #include "capture.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,11 @@ static pcap_t *open_live(const struct capture_opts *o, char *err,
 		pcap_set_buffer_size(p, (int)(o->buffer_size > INT32_MAX ?
 					      INT32_MAX : o->buffer_size));
 	rc = pcap_activate(p);
+	if (rc >= 0 && pcap_setnonblock(p, 1, ebuf) < 0) {
+		snprintf(err, errlen, "interface %s: %s", o->interface, ebuf);
+		pcap_close(p);
+		return NULL;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "interface %s: %s", o->interface,
 			 rc == PCAP_ERROR_PERM_DENIED ?
@@ -144,6 +152,14 @@ enum capture_status capture_next(struct capture *c, const uint8_t **data,
 			 (uint64_t)h->ts.tv_usec;
 		return CAPTURE_PACKET;
 	case 0:
+		if (c->live) {
+			struct pollfd pfd = {
+				.fd = pcap_get_selectable_fd(c->p),
+				.events = POLLIN,
+			};
+
+			poll(&pfd, 1, LIVE_READ_TIMEOUT_MS);
+		}
 		return CAPTURE_TIMEOUT;
 	case PCAP_ERROR_BREAK:
 		return c->live ? CAPTURE_TIMEOUT : CAPTURE_EOF;

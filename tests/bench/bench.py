@@ -37,16 +37,19 @@ STRESS_FLOWS = int(os.environ.get("BENCH_STRESS_FLOWS", "1000000"))
 
 def run(cmd, cwd=None):
     """Run cmd; return (wall s, cpu s, peak RSS bytes)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, cwd=cwd)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit("bench: %s failed (%d): %s" % (cmd[0], code, err[-500:]))
+    # stderr goes to a file: a tool that logs a lot (nfpcapd) would block
+    # on a full pipe that nobody reads until it exits.
+    with tempfile.TemporaryFile() as errf:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf,
+                             cwd=cwd)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+            sys.exit("bench: %s failed (%d): %s" % (cmd[0], code, err[-500:]))
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
 
 

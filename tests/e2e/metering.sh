@@ -101,3 +101,42 @@ grep -q "records not sent: *[1-9]" "$T/err" || fail "unsent records not counted:
 decode_file "$T/ok.ipfix" | $PY flows /dev/stdin | sort > "$T/got4"
 diff -u "$T/want" "$T/got4" || fail "the file collector lost records"
 pass "unreachable TCP collector: records counted as not sent, file complete"
+
+# Live capture on the loopback interface (needs CAP_NET_RAW: skipped
+# otherwise): 5 UDP datagrams each way, then SIGTERM exports the open flow
+# with the forced-end reason and the statistics name the kernel drops.
+port=$(free_port udp)
+"$SKYPROBE" -i lo -f "udp port $port" -o "$T/live.ipfix" 2> "$T/live.err" &
+ppid=$!
+sleep 1
+if ! kill -0 "$ppid" 2>/dev/null; then
+	wait "$ppid" || true
+	grep -qi "permission\|operation not permitted" "$T/live.err" &&
+		{ echo "# live capture not permitted here: $(cat "$T/live.err")"; exit 0; }
+	fail "live capture failed: $(cat "$T/live.err")"
+fi
+python3 - "$port" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", port))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+cli.bind(("127.0.0.1", 0))
+for i in range(5):
+    cli.sendto(b"x" * 100, ("127.0.0.1", port))
+    data, addr = srv.recvfrom(2048)
+    srv.sendto(b"y" * 50, addr)
+    cli.recvfrom(2048)
+PY
+sleep 0.5
+kill -USR1 "$ppid"
+sleep 0.5
+kill -TERM "$ppid"
+wait "$ppid" || fail "live capture: skyprobe exited $?"
+grep -q "kernel dropped" "$T/live.err" || fail "SIGUSR1 printed no statistics"
+decode_file "$T/live.ipfix" > "$T/live.json"
+[ "$($PY flows "$T/live.json" | awk '{print $6, $7, $8, $9}')" = "5 640 5 390" ] ||
+	fail "live capture: $($PY flows "$T/live.json")"
+$PY select "$T/live.json" flowEndReason protocolIdentifier=17 | grep -qx 4 ||
+	fail "live capture: the open flow was not exported with forced end (4)"
+pass "live capture on lo: exact counts, SIGUSR1 statistics, SIGTERM exports the open flow"
