@@ -110,13 +110,34 @@ def bench(name, trace, open_flows, tiny):
             res[tool] = (wall, cpu, rss, max(rss - base, 0) / max(open_flows, 1))
     sky = res["skyprobe"][0]
     for tool, (wall, cpu, rss, bpf) in res.items():
-        print("%-15s %12.0f %9.1f %8.3f %8.3f %9.1fM %10.1f %8.2fx" %
+        print("%-15s %12.0f %9.1f %8.3f %8.3f %9.1fM %10s %8.2fx" %
               (tool, packets / wall, octets * 8 / wall / 1e6, wall, cpu,
-               rss / 2**20, bpf, wall / sky))
+               rss / 2**20, "%.1f" % bpf if open_flows else "-",
+               wall / sky))
     if "skyprobe-nosig" in res:
         cost = (res["skyprobe"][0] / res["skyprobe-nosig"][0] - 1) * 100
         print("signature cost: %+.1f%% wall time" % cost)
     return res
+
+
+def targets(real, stress):
+    """The product's targets, each with its measured figure."""
+    def peer(res):
+        return min(w for t, (w, _, _, _) in res.items()
+                   if t in ("softflowd", "nfpcapd"))
+    print("\ntargets:")
+    for name, res in (("real mix", real), ("stress", stress)):
+        if "softflowd" in res or "nfpcapd" in res:
+            print("  %-9s skyprobe packets/s = %.2fx the faster peer's "
+                  "(target >= 2.5)" % (name, peer(res) / res["skyprobe"][0]))
+    print("  real mix  skyprobe wall = %.2fx the floor (target <= 1.5)" %
+          (real["skyprobe"][0] / real["floor"][0]))
+    print("  stress    skyprobe %.1f bytes per tracked flow (target <= 200)"
+          % stress["skyprobe"][3])
+    print("  signature cost %+.1f%% (real mix), %+.1f%% (stress); "
+          "target <= 10%%" % (
+              (real["skyprobe"][0] / real["skyprobe-nosig"][0] - 1) * 100,
+              (stress["skyprobe"][0] / stress["skyprobe-nosig"][0] - 1) * 100))
 
 
 def main():
@@ -137,8 +158,9 @@ def main():
     if not os.path.exists(tiny):
         subprocess.run([MKBENCH, "stress", tiny, "1"], check=True)
     print("machine: %d cores; best of %d runs each" % (os.cpu_count(), RUNS))
-    bench("real mix", real, 0, tiny)
-    bench("flow-table stress", stress, STRESS_FLOWS, tiny)
+    real_res = bench("real mix", real, 0, tiny)
+    stress_res = bench("flow-table stress", stress, STRESS_FLOWS, tiny)
+    targets(real_res, stress_res)
 
 
 if __name__ == "__main__":
