@@ -321,6 +321,14 @@ void sig_packet(struct sig_engine *se, struct flow *f,
 	if (sf->path == PATH_NONE || !se->cfg.sig_enabled)
 		return;
 	if (sf->path == PATH_UNDECIDED) {
+		/* A probe at a site's egress looks for the site's own Skype
+		 * clients: with internal prefixes configured, a flow that an
+		 * outside host initiated is not a client's. */
+		if (se->cfg.n_internal &&
+		    !config_is_internal(&se->cfg, f->key.src)) {
+			sf->path = PATH_NONE;
+			return;
+		}
 		if (f->key.proto == PROTO_UDP) {
 			decide_udp(se, f, pv, dir); /* uses the 1st packet */
 			return;

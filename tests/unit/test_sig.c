@@ -305,6 +305,32 @@ START_TEST(test_probe_partial)
 }
 END_TEST
 
+/* With the site's internal prefixes set, only hosts inside them are
+ * clients: an outside host probing an inside one is not detected. */
+START_TEST(test_internal_prefixes)
+{
+	struct env e;
+	struct net n;
+	struct tflow in, out;
+
+	net_init(&n);
+	memset(&e, 0, sizeof(e));
+	config_defaults(&e.cfg);
+	e.cfg.n_internal = 1;
+	v4(e.cfg.internal[0].addr, 10, 0, 0, 0);
+	e.cfg.internal[0].len = 96 + 8;         /* 10.0.0.0/8 */
+	env_start(&e);
+	tf_init(&in, 17, n.c, 5555, n.sn1, 40001);
+	probe(&e, &in, T0, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(in.f.role, ROLE_UDP_PROBE_POS);
+	tf_init(&out, 17, n.sn2, 5555, n.c2, 40001);
+	probe(&e, &out, T0 + SEC, 0x0200, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(out.f.role, ROLE_NONE);
+	ck_assert_uint_eq(counters(&e).sessions_started, 1);
+	env_done(&e);
+}
+END_TEST
+
 START_TEST(test_probe_v20_u3_size)
 {
 	struct env e;
@@ -1731,6 +1757,7 @@ static Suite *sig_suite(void)
 
 	tcase_add_test(tc, test_probe_full_v14);
 	tcase_add_test(tc, test_probe_partial);
+	tcase_add_test(tc, test_internal_prefixes);
 	tcase_add_test(tc, test_probe_v20_u3_size);
 	tcase_add_test(tc, test_probe_u3_wrong_sn_addr);
 	tcase_add_test(tc, test_probe_negative_51_53);
