@@ -34,8 +34,10 @@
  */
 #include "flow_table.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
@@ -229,6 +231,36 @@ static void flow_end(struct flow_table *ft, uint32_t i,
 
 /* ---- creation ------------------------------------------------------- */
 
+/*
+ * The entry and bucket arrays are far larger than what the TLB covers, and
+ * every packet lands at a random place in both: ask for huge pages (a hint;
+ * the kernel may decline).  Anonymous memory is zero and costs nothing
+ * until touched, as calloc's.
+ */
+#define HUGE_PAGE (2u << 20)
+
+static size_t huge_round(size_t len)
+{
+	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+static void *table_alloc(size_t len)
+{
+	void *p = mmap(NULL, huge_round(len), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, huge_round(len), MADV_HUGEPAGE);
+	return p;
+}
+
+static void table_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, huge_round(len));
+}
+
 static uint32_t bucket_count(uint32_t max_flows)
 {
 	/* Keep the load factor at or below 3/4: chains stay ~1 entry. */
@@ -254,15 +286,15 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg,
 	if (!ft)
 		return NULL;
 	nb = bucket_count(cfg->max_flows);
-	ft->flows = calloc(cfg->max_flows, sizeof(*ft->flows));
-	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
+	ft->max_flows = cfg->max_flows;
+	ft->bucket_mask = nb - 1;
+	ft->flows = table_alloc((size_t)cfg->max_flows * sizeof(*ft->flows));
+	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets));
 	if (!ft->flows || !ft->buckets) {
 		flow_table_free(ft);
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, (size_t)nb * sizeof(*ft->buckets));
-	ft->bucket_mask = nb - 1;
-	ft->max_flows = cfg->max_flows;
 	/* Entries are handed out in index order and only then touched, so a
 	 * large table costs memory for the flows it really holds. */
 	ft->free_head = FLOW_NIL;
@@ -284,8 +316,9 @@ void flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
 		return;
-	free(ft->flows);
-	free(ft->buckets);
+	table_free(ft->flows, (size_t)ft->max_flows * sizeof(*ft->flows));
+	table_free(ft->buckets,
+		   ((size_t)ft->bucket_mask + 1) * sizeof(*ft->buckets));
 	free(ft);
 }
 
@@ -359,6 +392,35 @@ static const struct pkt_view *frag_resolve(const struct flow_table *ft,
 		local->dport = 0;
 	}
 	return local;
+}
+
+/* ---- prefetch hints ------------------------------------------------ */
+
+uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
+				    const struct pkt_view *pv)
+{
+	uint32_t b = (uint32_t)pair_hash(pv->src, pv->sport, pv->dst,
+					 pv->dport, pv->proto,
+					 ft->vlan_in_key ? pv->vlan_id : 0) &
+		     ft->bucket_mask;
+
+	__builtin_prefetch(&ft->buckets[b]);
+	return b;
+}
+
+/* The key, counters and chain/LRU links are the entry's first 92 bytes;
+ * entries are 136 bytes, not line aligned, so they touch up to 3 lines. */
+void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket)
+{
+	uint32_t i = ft->buckets[bucket];
+	const char *e;
+
+	if (i == FLOW_NIL)
+		return;
+	e = (const char *)&ft->flows[i];
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + 64, 1);
+	__builtin_prefetch(e + offsetof(struct flow, session_id) - 1, 1);
 }
 
 /* ---- lookup, expiry ------------------------------------------------- */
