@@ -144,15 +144,6 @@ static void key_from_view(const struct flow_table *ft,
 	k->ip_version = pv->ip_version;
 }
 
-static void key_reverse(const struct flow_key *k, struct flow_key *r)
-{
-	*r = *k;
-	memcpy(r->src, k->dst, 16);
-	memcpy(r->dst, k->src, 16);
-	r->sport = k->dport;
-	r->dport = k->sport;
-}
-
 /* ---- lists ---------------------------------------------------------- */
 
 static void lru_unlink(struct flow_table *ft, uint32_t i)
@@ -425,13 +416,21 @@ void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket)
 
 /* ---- lookup, expiry ------------------------------------------------- */
 
+/* fk is k with its two ends swapped: the answering direction. */
+static int key_is_reverse(const struct flow_key *fk, const struct flow_key *k)
+{
+	return fk->sport == k->dport && fk->dport == k->sport &&
+	       fk->vlan_id == k->vlan_id && fk->proto == k->proto &&
+	       fk->ip_version == k->ip_version &&
+	       memcmp(fk->src, k->dst, 16) == 0 &&
+	       memcmp(fk->dst, k->src, 16) == 0;
+}
+
 static uint32_t find(const struct flow_table *ft, const struct flow_key *k,
 		     uint32_t bucket, int *dir)
 {
-	struct flow_key rev;
 	uint32_t i;
 
-	key_reverse(k, &rev);
 	for (i = ft->buckets[bucket]; i != FLOW_NIL;
 	     i = ft->flows[i].hash_next) {
 		const struct flow_key *fk = &ft->flows[i].key;
@@ -440,7 +439,7 @@ static uint32_t find(const struct flow_table *ft, const struct flow_key *k,
 			*dir = 0;
 			return i;
 		}
-		if (memcmp(fk, &rev, sizeof(*fk)) == 0) {
+		if (key_is_reverse(fk, k)) {
 			*dir = 1;
 			return i;
 		}
@@ -554,9 +553,11 @@ static void account(struct flow *f, const struct pkt_view *pv, int dir)
 		f->fin_mask |= 1u << dir;
 }
 
-struct flow *flow_table_update(struct flow_table *ft,
-			       const struct pkt_view *pv)
+/* hint: the packet's bucket, or NULL to compute it. */
+static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
+			   const uint32_t *hint)
 {
+	const struct pkt_view *orig = pv;
 	struct pkt_view local;
 	struct flow_key k;
 	struct flow *f;
@@ -571,7 +572,8 @@ struct flow *flow_table_update(struct flow_table *ft,
 	pv = frag_resolve(ft, pv, &local);
 
 	key_from_view(ft, pv, &k);
-	bucket = key_bucket(ft, &k);
+	/* A fragment given its first fragment's ports has another bucket. */
+	bucket = hint && pv == orig ? *hint : key_bucket(ft, &k);
 	i = find(ft, &k, bucket, &dir);
 	if (i == FLOW_NIL)
 		i = flow_create(ft, &k, bucket, pv);
@@ -590,6 +592,19 @@ struct flow *flow_table_update(struct flow_table *ft,
 		return NULL;
 	}
 	return f;
+}
+
+struct flow *flow_table_update(struct flow_table *ft,
+			       const struct pkt_view *pv)
+{
+	return update(ft, pv, NULL);
+}
+
+struct flow *flow_table_update_bucket(struct flow_table *ft,
+				      const struct pkt_view *pv,
+				      uint32_t bucket)
+{
+	return update(ft, pv, &bucket);
 }
 
 uint32_t flow_table_active(const struct flow_table *ft)

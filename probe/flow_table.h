@@ -104,6 +104,11 @@ struct flow *flow_table_update(struct flow_table *ft,
 uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
 				    const struct pkt_view *pv);
 void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket);
+/* flow_table_update() with the bucket flow_table_prefetch_bucket() gave
+ * for the same packet, so it is not hashed twice. */
+struct flow *flow_table_update_bucket(struct flow_table *ft,
+				      const struct pkt_view *pv,
+				      uint32_t bucket);
 
 /* Look up without creating; *dir receives the direction.  NULL if absent. */
 struct flow *flow_table_lookup(struct flow_table *ft,

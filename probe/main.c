@@ -523,7 +523,8 @@ static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 	b->pv[k].ts_us = pk->ts_us;
 }
 
-static void account_packet(struct probe *pr, struct pkt_view *pv)
+static void account_packet(struct probe *pr, const struct pkt_view *pv,
+			   uint32_t bucket)
 {
 	uint64_t ts_us = pv->ts_us;
 
@@ -533,7 +534,7 @@ static void account_packet(struct probe *pr, struct pkt_view *pv)
 	if (!pr->st.first_ts_ms)
 		pr->st.first_ts_ms = ts_us / 1000;
 	pr->st.last_ts_ms = ts_us / 1000;
-	flow_table_update(pr->ft, pv);
+	flow_table_update_bucket(pr->ft, pv, bucket);
 	if (pr->sig && pr->last_ts_us >= pr->next_expire_us) {
 		sig_expire(pr->sig, pr->last_ts_us);
 		pr->next_expire_us = pr->last_ts_us + 1000000u;
@@ -555,7 +556,7 @@ static void handle_batch(struct probe *pr, struct batch *b, unsigned n)
 			flow_table_prefetch_flow(pr->ft, b->bucket[k]);
 	for (k = 0; k < n; k++)
 		if (b->ok[k])
-			account_packet(pr, &b->pv[k]);
+			account_packet(pr, &b->pv[k], b->bucket[k]);
 }
 
 static int run(struct probe *pr)
