@@ -496,7 +496,7 @@ static void housekeeping(struct probe *pr)
  * (the table is far larger than the cache) thus overlap instead of
  * following one another.
  */
-#define BATCH 16
+#define BATCH 32         /* measured: 16 and 8 overlap fewer misses */
 
 struct batch {
 	struct capture_pkt pkt[BATCH];
