@@ -83,6 +83,7 @@ static uint32_t mf_u32(const struct mapped_file *mf, size_t off)
 static int mf_parse_header(struct mapped_file *mf)
 {
 	uint32_t magic, linktype;
+	uint16_t major;
 
 	if (mf->size < PCAP_FILE_HDR_LEN)
 		return -1;
@@ -93,8 +94,9 @@ static int mf_parse_header(struct mapped_file *mf)
 	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS)
 		return -1;
 	mf->nanosec = magic == PCAP_MAGIC_NS;
-	if ((mf_u32(mf, 4) & 0xffff) != 2 && (mf_u32(mf, 4) >> 16) != 2)
-		return -1;      /* major version, either half-word order */
+	memcpy(&major, mf->base + 4, 2);
+	if ((mf->swapped ? __builtin_bswap16(major) : major) != 2)
+		return -1;      /* libpcap says what it makes of others */
 	mf->snaplen = mf_u32(mf, 16);
 	if (mf->snaplen == 0 || mf->snaplen > PCAP_MAX_SNAPLEN)
 		mf->snaplen = PCAP_MAX_SNAPLEN;

@@ -161,6 +161,53 @@ START_TEST(big_endian_nanoseconds)
 }
 END_TEST
 
+/* Both byte orders and both magics are read in place (libpcap's batches
+ * would hold one packet); a major version other than 2 is libpcap's. */
+START_TEST(read_in_place)
+{
+	static const uint32_t magic[2] = { MAGIC_US, MAGIC_NS };
+	struct capture_pkt pk[4];
+	struct capture *c;
+	unsigned n;
+
+	for (int i = 0; i < 4; i++) {
+		struct img m = { .big_endian = i & 1 };
+
+		file_header(&m, magic[i >> 1], 65535, 1);
+		record(&m, 1, 0, 14, 14, 0, 14);
+		record(&m, 2, 0, 14, 14, 0, 14);
+		c = open_img(&m, NULL);
+		ck_assert_int_eq(capture_next_batch(c, pk, 4, &n),
+				 CAPTURE_PACKET);
+		ck_assert_uint_eq(n, 2);
+		done(c);
+	}
+}
+END_TEST
+
+START_TEST(other_major_version)
+{
+	struct img m = { 0 };
+	struct capture_opts o = { .snaplen = 65535 };
+	char err[512] = "";
+	FILE *f;
+	int fd;
+
+	file_header(&m, MAGIC_US, 65535, 1);
+	m.b[4] = 3;
+	snprintf(path, sizeof(path), "/tmp/test_capture.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "wb");
+	fwrite(m.b, 1, m.len, f);
+	fclose(f);
+	o.file = path;
+	ck_assert_ptr_null(capture_open(&o, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, path));
+	unlink(path);
+}
+END_TEST
+
 /* The file is cut inside the second record's header. */
 START_TEST(truncated_record_header)
 {
@@ -363,6 +410,8 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, big_endian_microseconds);
 	tcase_add_test(tc, little_endian_nanoseconds);
 	tcase_add_test(tc, big_endian_nanoseconds);
+	tcase_add_test(tc, read_in_place);
+	tcase_add_test(tc, other_major_version);
 	tcase_add_test(tc, truncated_record_header);
 	tcase_add_test(tc, truncated_record_data);
 	tcase_add_test(tc, caplen_over_snaplen);
