@@ -1,6 +1,7 @@
 /*
  * capture.h - packet source: a capture file (pcap, pcapng, "-" for standard
- * input) or a live interface, through libpcap.
+ * input) or a live interface.  Classic pcap files are read in place
+ * (mmap); everything else through libpcap.
  *
  * Owns the pcap handle.  Reports errors as one line saying what and where.
  */
@@ -42,6 +43,24 @@ const char *capture_linktype_name(const struct capture *c);
 enum capture_status capture_next(struct capture *c, const uint8_t **data,
 				 uint32_t *caplen, uint32_t *wirelen,
 				 uint64_t *ts_us);
+
+/* One packet of a batch. */
+struct capture_pkt {
+	const uint8_t *data;
+	uint32_t caplen;
+	uint32_t wirelen;
+	uint64_t ts_us;
+};
+
+/*
+ * Up to max packets into pkts[], *n of them; all stay valid until the next
+ * capture_next_batch() or capture_next() call.  Returns CAPTURE_PACKET when
+ * *n > 0; the end of a file or an error after some packets is returned by
+ * the next call.  Batches hold one packet when libpcap reads.
+ */
+enum capture_status capture_next_batch(struct capture *c,
+				       struct capture_pkt *pkts,
+				       unsigned max, unsigned *n);
 
 /* Make a blocked capture_next() return (signal handlers). */
 void capture_breakloop(struct capture *c);

@@ -34,8 +34,10 @@
  */
 #include "flow_table.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
@@ -142,15 +144,6 @@ static void key_from_view(const struct flow_table *ft,
 	k->ip_version = pv->ip_version;
 }
 
-static void key_reverse(const struct flow_key *k, struct flow_key *r)
-{
-	*r = *k;
-	memcpy(r->src, k->dst, 16);
-	memcpy(r->dst, k->src, 16);
-	r->sport = k->dport;
-	r->dport = k->sport;
-}
-
 /* ---- lists ---------------------------------------------------------- */
 
 static void lru_unlink(struct flow_table *ft, uint32_t i)
@@ -229,6 +222,36 @@ static void flow_end(struct flow_table *ft, uint32_t i,
 
 /* ---- creation ------------------------------------------------------- */
 
+/*
+ * The entry and bucket arrays are far larger than what the TLB covers, and
+ * every packet lands at a random place in both: ask for huge pages (a hint;
+ * the kernel may decline).  Anonymous memory is zero and costs nothing
+ * until touched, as calloc's.
+ */
+#define HUGE_PAGE (2u << 20)
+
+static size_t huge_round(size_t len)
+{
+	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+static void *table_alloc(size_t len)
+{
+	void *p = mmap(NULL, huge_round(len), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, huge_round(len), MADV_HUGEPAGE);
+	return p;
+}
+
+static void table_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, huge_round(len));
+}
+
 static uint32_t bucket_count(uint32_t max_flows)
 {
 	/* Keep the load factor at or below 3/4: chains stay ~1 entry. */
@@ -254,15 +277,15 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg,
 	if (!ft)
 		return NULL;
 	nb = bucket_count(cfg->max_flows);
-	ft->flows = calloc(cfg->max_flows, sizeof(*ft->flows));
-	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
+	ft->max_flows = cfg->max_flows;
+	ft->bucket_mask = nb - 1;
+	ft->flows = table_alloc((size_t)cfg->max_flows * sizeof(*ft->flows));
+	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets));
 	if (!ft->flows || !ft->buckets) {
 		flow_table_free(ft);
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, (size_t)nb * sizeof(*ft->buckets));
-	ft->bucket_mask = nb - 1;
-	ft->max_flows = cfg->max_flows;
 	/* Entries are handed out in index order and only then touched, so a
 	 * large table costs memory for the flows it really holds. */
 	ft->free_head = FLOW_NIL;
@@ -284,8 +307,9 @@ void flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
 		return;
-	free(ft->flows);
-	free(ft->buckets);
+	table_free(ft->flows, (size_t)ft->max_flows * sizeof(*ft->flows));
+	table_free(ft->buckets,
+		   ((size_t)ft->bucket_mask + 1) * sizeof(*ft->buckets));
 	free(ft);
 }
 
@@ -361,15 +385,52 @@ static const struct pkt_view *frag_resolve(const struct flow_table *ft,
 	return local;
 }
 
+/* ---- prefetch hints ------------------------------------------------ */
+
+uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
+				    const struct pkt_view *pv)
+{
+	uint32_t b = (uint32_t)pair_hash(pv->src, pv->sport, pv->dst,
+					 pv->dport, pv->proto,
+					 ft->vlan_in_key ? pv->vlan_id : 0) &
+		     ft->bucket_mask;
+
+	__builtin_prefetch(&ft->buckets[b]);
+	return b;
+}
+
+/* The key, counters and chain/LRU links are the entry's first 92 bytes;
+ * entries are 136 bytes, not line aligned, so they touch up to 3 lines. */
+void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket)
+{
+	uint32_t i = ft->buckets[bucket];
+	const char *e;
+
+	if (i == FLOW_NIL)
+		return;
+	e = (const char *)&ft->flows[i];
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + 64, 1);
+	__builtin_prefetch(e + offsetof(struct flow, session_id) - 1, 1);
+}
+
 /* ---- lookup, expiry ------------------------------------------------- */
+
+/* fk is k with its two ends swapped: the answering direction. */
+static int key_is_reverse(const struct flow_key *fk, const struct flow_key *k)
+{
+	return fk->sport == k->dport && fk->dport == k->sport &&
+	       fk->vlan_id == k->vlan_id && fk->proto == k->proto &&
+	       fk->ip_version == k->ip_version &&
+	       memcmp(fk->src, k->dst, 16) == 0 &&
+	       memcmp(fk->dst, k->src, 16) == 0;
+}
 
 static uint32_t find(const struct flow_table *ft, const struct flow_key *k,
 		     uint32_t bucket, int *dir)
 {
-	struct flow_key rev;
 	uint32_t i;
 
-	key_reverse(k, &rev);
 	for (i = ft->buckets[bucket]; i != FLOW_NIL;
 	     i = ft->flows[i].hash_next) {
 		const struct flow_key *fk = &ft->flows[i].key;
@@ -378,7 +439,7 @@ static uint32_t find(const struct flow_table *ft, const struct flow_key *k,
 			*dir = 0;
 			return i;
 		}
-		if (memcmp(fk, &rev, sizeof(*fk)) == 0) {
+		if (key_is_reverse(fk, k)) {
 			*dir = 1;
 			return i;
 		}
@@ -416,10 +477,29 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_us)
 		flow_end(ft, ft->lru_head, END_IDLE_TIMEOUT);
 }
 
+/*
+ * Ending a flow unlinks it from its bucket: a cache miss per flow when the
+ * table is large.  A cursor FLUSH_AHEAD flows down the LRU list prefetches
+ * those buckets.  The entries it passes stay linked until the head reaches
+ * them: only the head ends, and on_end cannot end others (no re-entry).
+ */
+#define FLUSH_AHEAD 16
+
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason r)
 {
-	while (ft->lru_head != FLOW_NIL)
+	uint32_t ahead = ft->lru_head;
+	int k;
+
+	for (k = 0; k < FLUSH_AHEAD && ahead != FLOW_NIL; k++)
+		ahead = ft->flows[ahead].lru_next;
+	while (ft->lru_head != FLOW_NIL) {
+		if (ahead != FLOW_NIL) {
+			__builtin_prefetch(&ft->buckets[key_bucket(ft,
+					   &ft->flows[ahead].key)], 1);
+			ahead = ft->flows[ahead].lru_next;
+		}
 		flow_end(ft, ft->lru_head, r);
+	}
 }
 
 /* ---- update --------------------------------------------------------- */
@@ -492,9 +572,11 @@ static void account(struct flow *f, const struct pkt_view *pv, int dir)
 		f->fin_mask |= 1u << dir;
 }
 
-struct flow *flow_table_update(struct flow_table *ft,
-			       const struct pkt_view *pv)
+/* hint: the packet's bucket, or NULL to compute it. */
+static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
+			   const uint32_t *hint)
 {
+	const struct pkt_view *orig = pv;
 	struct pkt_view local;
 	struct flow_key k;
 	struct flow *f;
@@ -509,7 +591,8 @@ struct flow *flow_table_update(struct flow_table *ft,
 	pv = frag_resolve(ft, pv, &local);
 
 	key_from_view(ft, pv, &k);
-	bucket = key_bucket(ft, &k);
+	/* A fragment given its first fragment's ports has another bucket. */
+	bucket = hint && pv == orig ? *hint : key_bucket(ft, &k);
 	i = find(ft, &k, bucket, &dir);
 	if (i == FLOW_NIL)
 		i = flow_create(ft, &k, bucket, pv);
@@ -528,6 +611,19 @@ struct flow *flow_table_update(struct flow_table *ft,
 		return NULL;
 	}
 	return f;
+}
+
+struct flow *flow_table_update(struct flow_table *ft,
+			       const struct pkt_view *pv)
+{
+	return update(ft, pv, NULL);
+}
+
+struct flow *flow_table_update_bucket(struct flow_table *ft,
+				      const struct pkt_view *pv,
+				      uint32_t bucket)
+{
+	return update(ft, pv, &bucket);
 }
 
 uint32_t flow_table_active(const struct flow_table *ft)

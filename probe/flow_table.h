@@ -94,6 +94,22 @@ void flow_table_set_timeouts(struct flow_table *ft, uint64_t idle_us,
 struct flow *flow_table_update(struct flow_table *ft,
 			       const struct pkt_view *pv);
 
+/*
+ * Prefetch hints for a batch of packets, so that their cache misses
+ * overlap: stage 1 returns the packet's bucket and prefetches its head;
+ * stage 2 (once every packet of the batch had stage 1) prefetches the
+ * flow entry that head names.  Hints only: nothing is changed, and
+ * flow_table_update() is correct without them.
+ */
+uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
+				    const struct pkt_view *pv);
+void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket);
+/* flow_table_update() with the bucket flow_table_prefetch_bucket() gave
+ * for the same packet, so it is not hashed twice. */
+struct flow *flow_table_update_bucket(struct flow_table *ft,
+				      const struct pkt_view *pv,
+				      uint32_t bucket);
+
 /* Look up without creating; *dir receives the direction.  NULL if absent. */
 struct flow *flow_table_lookup(struct flow_table *ft,
 			       const struct pkt_view *pv, int *dir);

@@ -489,50 +489,94 @@ static void housekeeping(struct probe *pr)
 	}
 }
 
-static void handle_packet(struct probe *pr, const uint8_t *data,
-			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us)
+/*
+ * Packets are handled in batches: all are decoded, then the flow table is
+ * asked to prefetch each one's bucket, then each bucket's first entry, and
+ * only then is each packet accounted, in order.  The table's cache misses
+ * (the table is far larger than the cache) thus overlap instead of
+ * following one another.
+ */
+#define BATCH 32         /* measured: 16 and 8 overlap fewer misses */
+
+struct batch {
+	struct capture_pkt pkt[BATCH];
+	struct pkt_view pv[BATCH];
+	uint32_t bucket[BATCH];
+	uint8_t ok[BATCH];          /* decoded */
+};
+
+/* Decode one packet into b->pv[k]; counts what was read and rejected. */
+static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 {
-	struct pkt_view pv;
+	const struct capture_pkt *pk = &b->pkt[k];
 	enum decode_status ds;
 
 	pr->st.packets_read++;
-	pr->st.octets_read += wirelen;
-	ds = decode_packet(capture_linktype(pr->cap), data, caplen, &pv);
-	if (ds != DECODE_OK) {
+	pr->st.octets_read += pk->wirelen;
+	ds = decode_packet(capture_linktype(pr->cap), pk->data, pk->caplen,
+			   &b->pv[k]);
+	b->ok[k] = ds == DECODE_OK;
+	if (!b->ok[k]) {
 		pr->st.rejected[ds]++;
 		return;
 	}
+	b->pv[k].ts_us = pk->ts_us;
+}
+
+static void account_packet(struct probe *pr, const struct pkt_view *pv,
+			   uint32_t bucket)
+{
+	uint64_t ts_us = pv->ts_us;
+
 	pr->st.packets_decoded++;
-	pv.ts_us = ts_us;
 	if (ts_us > pr->last_ts_us)
 		pr->last_ts_us = ts_us;
 	if (!pr->st.first_ts_ms)
 		pr->st.first_ts_ms = ts_us / 1000;
 	pr->st.last_ts_ms = ts_us / 1000;
-	flow_table_update(pr->ft, &pv);
+	flow_table_update_bucket(pr->ft, pv, bucket);
 	if (pr->sig && pr->last_ts_us >= pr->next_expire_us) {
 		sig_expire(pr->sig, pr->last_ts_us);
 		pr->next_expire_us = pr->last_ts_us + 1000000u;
 	}
 }
 
+static void handle_batch(struct probe *pr, struct batch *b, unsigned n)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		decode_one(pr, b, k);
+		if (b->ok[k])
+			b->bucket[k] = flow_table_prefetch_bucket(pr->ft,
+								  &b->pv[k]);
+	}
+	for (k = 0; k < n; k++)
+		if (b->ok[k])
+			flow_table_prefetch_flow(pr->ft, b->bucket[k]);
+	for (k = 0; k < n; k++)
+		if (b->ok[k])
+			account_packet(pr, &b->pv[k], b->bucket[k]);
+}
+
 static int run(struct probe *pr)
 {
-	const uint8_t *data;
-	uint32_t caplen, wirelen;
-	uint64_t ts_us;
-	unsigned n = 0;
+	struct batch b;
+	unsigned n, since = 0;
 
 	for (;;) {
 		if (got_stop)
 			return 0;
-		switch (capture_next(pr->cap, &data, &caplen, &wirelen, &ts_us)) {
+		switch (capture_next_batch(pr->cap, b.pkt, BATCH, &n)) {
 		case CAPTURE_PACKET:
-			handle_packet(pr, data, caplen, wirelen, ts_us);
+			handle_batch(pr, &b, n);
 			/* Wall-clock work every 4096 packets keeps it off the
-			 * hot path; a signal is served at the next packet. */
-			if ((++n & 4095) == 0 || got_hup || got_usr1)
+			 * hot path; a signal is served at the next batch. */
+			since += n;
+			if (since >= 4096 || got_hup || got_usr1) {
+				since = 0;
 				housekeeping(pr);
+			}
 			break;
 		case CAPTURE_TIMEOUT:
 			housekeeping(pr);

@@ -532,6 +532,40 @@ START_TEST(test_on_packet_dir)
 }
 END_TEST
 
+/* The bucket of the prefetch hint is the one update uses: the reverse
+ * direction, a VLAN key and a later fragment (whose ports, and so bucket,
+ * come from its first fragment) all reach the flow the plain path does. */
+START_TEST(test_update_bucket_hint)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 1000000, 10000000, 1, &s);
+	struct pkt_view p = pkt(A, 5, B, 6, UDP, 1, 10, 0);
+	struct pkt_view r = pkt(B, 6, A, 5, UDP, 2, 10, 0);
+	struct pkt_view q = pkt(A, 0, B, 0, UDP, 3, 10, 0);
+	struct flow *f, *g;
+
+	p.vlan_id = r.vlan_id = q.vlan_id = 7;
+	p.frag = PKT_FRAG_FIRST;
+	p.frag_id = q.frag_id = 9;
+	q.frag = PKT_FRAG_LATER;
+	f = flow_table_update_bucket(ft, &p, flow_table_prefetch_bucket(ft, &p));
+	ck_assert_ptr_nonnull(f);
+	flow_table_prefetch_flow(ft, flow_table_prefetch_bucket(ft, &r));
+	g = flow_table_update_bucket(ft, &r, flow_table_prefetch_bucket(ft, &r));
+	ck_assert_ptr_eq(f, g);
+	g = flow_table_update_bucket(ft, &q, flow_table_prefetch_bucket(ft, &q));
+	ck_assert_ptr_eq(f, g);
+	ck_assert_uint_eq(f->packets[0], 2);
+	ck_assert_uint_eq(f->packets[1], 1);
+	ck_assert_uint_eq(f->key.vlan_id, 7);
+	ck_assert_uint_eq(flow_table_active(ft), 1);
+	g = flow_table_update(ft, &r);
+	ck_assert_ptr_eq(f, g);
+	ck_assert_uint_eq(f->packets[1], 2);
+	flow_table_free(ft);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	struct seen s;
@@ -626,6 +660,7 @@ static Suite *flow_table_suite(void)
 	tcase_add_test(tc, test_fragments);
 	tcase_add_test(tc, test_symmetric_hash);
 	tcase_add_test(tc, test_on_packet_dir);
+	tcase_add_test(tc, test_update_bucket_hint);
 	tcase_add_test(tc, test_memory);
 	tcase_add_test(tc, test_stress);
 	suite_add_tcase(su, tc);
