@@ -140,7 +140,8 @@ static int mf_open(struct capture *c, const char *path)
 		memset(&c->mf, 0, sizeof(c->mf));
 		return -1;
 	}
-	madvise(base, c->mf.size, MADV_SEQUENTIAL | MADV_WILLNEED);
+	/* Read front to back: aggressive read-ahead, pages freed behind. */
+	madvise(base, c->mf.size, MADV_SEQUENTIAL);
 	return 0;
 }
 
