@@ -476,12 +476,6 @@ enum capture_status capture_next_batch(struct capture *c,
 	return *n ? CAPTURE_PACKET : st;
 }
 
-void capture_breakloop(struct capture *c)
-{
-	if (c->p)
-		pcap_breakloop(c->p);
-}
-
 const char *capture_error(const struct capture *c)
 {
 	return c->err;
@@ -502,9 +496,4 @@ int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped)
 int capture_is_live(const struct capture *c)
 {
 	return c->live;
-}
-
-int capture_fd(const struct capture *c)
-{
-	return c->live ? pcap_get_selectable_fd(c->p) : -1;
 }

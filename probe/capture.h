@@ -62,9 +62,6 @@ enum capture_status capture_next_batch(struct capture *c,
 				       struct capture_pkt *pkts,
 				       unsigned max, unsigned *n);
 
-/* Make a blocked capture_next() return (signal handlers). */
-void capture_breakloop(struct capture *c);
-
 const char *capture_error(const struct capture *c);
 
 /* Kernel drop counters of a live capture; 0 on files.  Returns 0 when
@@ -72,8 +69,5 @@ const char *capture_error(const struct capture *c);
 int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped);
 
 int capture_is_live(const struct capture *c);
-
-/* File descriptor to poll (live only; -1 otherwise). */
-int capture_fd(const struct capture *c);
 
 #endif
