@@ -1,8 +1,9 @@
 /*
  * config.c - owns the probe's configuration: the built-in defaults, the
  * per-site YAML file (libyaml document API), cross-field validation,
- * printing the effective configuration back as YAML, and the small value
- * parsers (durations, sizes, collector specs) shared with the command line.
+ * printing the effective configuration back as YAML, and the collector
+ * spec parser shared with the command line.  Durations, sizes, addresses
+ * and prefixes are read and written by values.c.
  *
  * The file is described by static key tables (name, type, field offset,
  * range), so loading, validating and printing cannot drift apart.  Loading
@@ -168,100 +169,11 @@ static const char *kind_label[] = { "tcp", "udp", "file" };
 
 /* ---- small value parsers ------------------------------------------------ */
 
-/* Plain decimal digits only: YAML's 0x, 0o, 1_000 and signs are refused. */
-static int parse_u64(const char *s, size_t len, uint64_t *v)
-{
-	uint64_t acc = 0;
-	size_t i;
-
-	if (len == 0 || len > 20)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (acc > (UINT64_MAX - d) / 10)
-			return -1;
-		acc = acc * 10 + d;
-	}
-	*v = acc;
-	return 0;
-}
-
-static size_t digits_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] >= '0' && s[n] <= '9')
-		n++;
-	return n;
-}
-
-static int scale(uint64_t v, uint64_t mult, uint64_t *out)
-{
-	if (mult != 0 && v > UINT64_MAX / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-int config_parse_duration(const char *s, uint64_t *seconds)
-{
-	static const struct { char unit; uint64_t mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', DAY },
-	};
-	size_t n, i;
-	uint64_t v;
-
-	if (s == NULL)
-		return -1;
-	n = digits_len(s);
-	if (parse_u64(s, n, &v) < 0)
-		return -1;
-	if (s[n] == '\0')
-		return scale(v, 1, seconds);
-	if (s[n + 1] != '\0')
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[n] == units[i].unit)
-			return scale(v, units[i].mult, seconds);
-	return -1;
-}
-
-/* K, M, G alone are binary (as in GNU dd); KB, MB, GB are decimal. */
-int config_parse_size(const char *s, uint64_t *bytes)
-{
-	static const struct { const char *unit; uint64_t mult; } units[] = {
-		{ "", 1 }, { "B", 1 },
-		{ "k", 1ull << 10 }, { "K", 1ull << 10 }, { "KiB", 1ull << 10 },
-		{ "kB", 1000 }, { "KB", 1000 },
-		{ "M", 1ull << 20 }, { "MiB", 1ull << 20 }, { "MB", 1000000 },
-		{ "G", 1ull << 30 }, { "GiB", 1ull << 30 },
-		{ "GB", 1000000000 },
-		{ "T", 1ull << 40 }, { "TiB", 1ull << 40 },
-		{ "TB", 1000000000000ull },
-	};
-	size_t n, i;
-	uint64_t v;
-
-	if (s == NULL)
-		return -1;
-	n = digits_len(s);
-	if (parse_u64(s, n, &v) < 0)
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(s + n, units[i].unit) == 0)
-			return scale(v, units[i].mult, bytes);
-	return -1;
-}
-
 static int parse_port(const char *s, size_t len, char out[16])
 {
 	uint64_t v;
 
-	if (parse_u64(s, len, &v) < 0 || v < 1 || v > 65535)
+	if (value_parse_u64(s, len, &v) < 0 || v < 1 || v > 65535)
 		return -1;
 	snprintf(out, 16, "%u", (unsigned)v);
 	return 0;
@@ -331,140 +243,6 @@ int config_parse_collector(const char *spec, struct collector_cfg *c)
 	return 0;
 }
 
-static void map_v4(uint8_t out[16], const uint8_t v4[4])
-{
-	memset(out, 0, 10);
-	out[10] = 0xff;
-	out[11] = 0xff;
-	memcpy(out + 12, v4, 4);
-}
-
-static int is_v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					 0xff, 0xff };
-
-	return memcmp(a, pfx, sizeof(pfx)) == 0;
-}
-
-/* Returns 4 or 6 for the family parsed, 0 if s is no address. */
-static int parse_addr(const char *s, uint8_t out[16])
-{
-	uint8_t v4[4];
-
-	if (inet_pton(AF_INET, s, v4) == 1) {
-		map_v4(out, v4);
-		return 4;
-	}
-	if (inet_pton(AF_INET6, s, out) == 1)
-		return 6;
-	return 0;
-}
-
-static int prefix_match(const uint8_t addr[16], const struct prefix *p)
-{
-	unsigned full = p->len / 8, rest = p->len % 8;
-
-	if (p->len > 128 || memcmp(addr, p->addr, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((addr[full] ^ p->addr[full]) & (0xff00u >> rest) & 0xff) == 0;
-}
-
-static int has_host_bits(const struct prefix *p)
-{
-	struct prefix net = *p;
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		unsigned first = i * 8;
-
-		if (first >= p->len)
-			net.addr[i] = 0;
-		else if (p->len - first < 8)
-			net.addr[i] &= (uint8_t)(0xff00u >> (p->len - first));
-	}
-	return memcmp(net.addr, p->addr, 16) != 0;
-}
-
-enum prefix_err { PFX_OK, PFX_BAD_ADDR, PFX_BAD_LEN4, PFX_BAD_LEN6,
-		  PFX_HOST_BITS };
-
-/* "ADDR" or "ADDR/LEN"; IPv4 is stored v4-mapped, its length + 96. */
-static enum prefix_err parse_prefix(const char *s, struct prefix *p)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	uint64_t len;
-	int family;
-
-	if (alen >= sizeof(addr))
-		return PFX_BAD_ADDR;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	family = parse_addr(addr, p->addr);
-	if (family == 0)
-		return PFX_BAD_ADDR;
-	if (slash == NULL)
-		len = family == 4 ? 32 : 128;
-	else if (parse_u64(slash + 1, strlen(slash + 1), &len) < 0 ||
-		 len > (family == 4 ? 32u : 128u))
-		return family == 4 ? PFX_BAD_LEN4 : PFX_BAD_LEN6;
-	p->len = (uint8_t)(family == 4 ? len + 96 : len);
-	return has_host_bits(p) ? PFX_HOST_BITS : PFX_OK;
-}
-
-static void format_addr(const uint8_t a[16], char *buf, size_t size)
-{
-	if (is_v4_mapped(a))
-		inet_ntop(AF_INET, a + 12, buf, (socklen_t)size);
-	else
-		inet_ntop(AF_INET6, a, buf, (socklen_t)size);
-}
-
-static void format_prefix(const struct prefix *p, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN];
-	int v4 = is_v4_mapped(p->addr) && p->len >= 96;
-
-	if (v4)
-		inet_ntop(AF_INET, p->addr + 12, addr, sizeof(addr));
-	else
-		inet_ntop(AF_INET6, p->addr, addr, sizeof(addr));
-	snprintf(buf, size, "%s/%u", addr, v4 ? p->len - 96u : p->len);
-}
-
-static void format_duration(uint64_t s, char *buf, size_t size)
-{
-	if (s != 0 && s % DAY == 0)
-		snprintf(buf, size, "%" PRIu64 "d", s / DAY);
-	else if (s != 0 && s % 3600 == 0)
-		snprintf(buf, size, "%" PRIu64 "h", s / 3600);
-	else if (s != 0 && s % 60 == 0)
-		snprintf(buf, size, "%" PRIu64 "m", s / 60);
-	else
-		snprintf(buf, size, "%" PRIu64 "s", s);
-}
-
-static void format_size(uint64_t b, char *buf, size_t size)
-{
-	static const char *units[] = { "TiB", "GiB", "MiB", "KiB" };
-	unsigned i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned shift = 40 - 10 * i;
-
-		if (b != 0 && b % (1ull << shift) == 0) {
-			snprintf(buf, size, "%" PRIu64 "%s", b >> shift,
-				 units[i]);
-			return;
-		}
-	}
-	snprintf(buf, size, "%" PRIu64, b);
-}
-
 static const char *value_name(const struct name_value *t, int v)
 {
 	for (; t->name != NULL; t++)
@@ -490,7 +268,7 @@ static void add_v4(struct addr_list *l, uint8_t a, uint8_t b, uint8_t c,
 {
 	const uint8_t v4[4] = { a, b, c, d };
 
-	map_v4(l->addr[l->n++], v4);
+	addr_map_v4(l->addr[l->n++], v4);
 }
 
 void config_defaults(struct skyprobe_config *cfg)
@@ -623,14 +401,14 @@ static void expectation(const struct key_spec *k, char *buf, size_t size)
 		snprintf(buf, size, "a boolean: true, false, yes, no, on or off");
 		break;
 	case V_DURATION:
-		format_duration(k->min, lo, sizeof(lo));
-		format_duration(k->max, hi, sizeof(hi));
+		value_format_duration(k->min, lo, sizeof(lo));
+		value_format_duration(k->max, hi, sizeof(hi));
 		snprintf(buf, size, "a duration from %s to %s (a number with "
 			 "an optional unit s, m, h or d)", lo, hi);
 		break;
 	case V_SIZE:
-		format_size(k->min, lo, sizeof(lo));
-		format_size(k->max, hi, sizeof(hi));
+		value_format_size(k->min, lo, sizeof(lo));
+		value_format_size(k->max, hi, sizeof(hi));
 		if (k->max == UINT64_MAX)
 			snprintf(buf, size, "a size such as 4096, 512KiB, 64MiB "
 				 "or 1GiB");
@@ -869,11 +647,11 @@ static void load_number(struct load_ctx *ctx, const struct key_spec *k,
 	memcpy(text, s, len);
 	text[len] = '\0';
 	if (k->type == V_DURATION)
-		ok = config_parse_duration(text, &v) == 0;
+		ok = value_parse_duration(text, &v) == 0;
 	else if (k->type == V_SIZE)
-		ok = config_parse_size(text, &v) == 0;
+		ok = value_parse_size(text, &v) == 0;
 	else
-		ok = parse_u64(text, len, &v) == 0;
+		ok = value_parse_u64(text, len, &v) == 0;
 	if (!ok) {
 		bad_value(ctx, val, k, path);
 		return;
@@ -968,7 +746,7 @@ static void load_prefix(struct load_ctx *ctx, const yaml_node_t *item,
 	if (s == NULL)
 		return;
 	show(shown, s, strlen(s));
-	switch (parse_prefix(s, &p)) {
+	switch (prefix_parse(s, &p)) {
 	case PFX_OK:
 		*out = p;
 		break;
@@ -991,7 +769,7 @@ static void load_prefix(struct load_ctx *ctx, const yaml_node_t *item,
 		memset(p.addr + (p.len + 7) / 8, 0, 16 - (p.len + 7) / 8);
 		if (p.len % 8)
 			p.addr[p.len / 8] &= (uint8_t)(0xff00u >> (p.len % 8));
-		format_prefix(&p, net, sizeof(net));
+		prefix_format(&p, net, sizeof(net));
 		report(ctx, item->start_mark, "prefix '%s' for '%s' has host "
 		       "bits set, expected %s", shown, path, net);
 		break;
@@ -1005,7 +783,7 @@ static void load_addr(struct load_ctx *ctx, const yaml_node_t *item,
 	const char *s = item_text(ctx, item, path, "an IPv4 or IPv6 address",
 				  text, sizeof(text));
 
-	if (s != NULL && parse_addr(s, out) == 0)
+	if (s != NULL && addr_parse(s, out) == 0)
 		report(ctx, item->start_mark, "invalid address '%s' for '%s', "
 		       "expected an IPv4 or IPv6 address",
 		       show(shown, s, strlen(s)), path);
@@ -1547,7 +1325,7 @@ static void check_fields(const struct key_spec *keys, size_t n,
 			continue;
 		expectation(k, exp, sizeof(exp));
 		if (k->type == V_DURATION)
-			format_duration(v, val, sizeof(val));
+			value_format_duration(v, val, sizeof(val));
 		else
 			snprintf(val, sizeof(val), "%" PRIu64, v);
 		complain(err, problems, "'%s%s' is %s, out of range, "
@@ -1582,7 +1360,7 @@ static void check_collector(const struct collector_cfg *c, size_t i,
 		complain(err, problems, "'%shost' is empty, expected a host "
 			 "name or address", prefix);
 	if (memchr(c->port, '\0', sizeof(c->port)) == NULL ||
-	    parse_u64(c->port, strlen(c->port), &port) < 0 || port < 1 ||
+	    value_parse_u64(c->port, strlen(c->port), &port) < 0 || port < 1 ||
 	    port > 65535)
 		complain(err, problems, "'%sport' is invalid, expected an "
 			 "integer from 1 to 65535", prefix);
@@ -1627,8 +1405,8 @@ int config_validate(const struct skyprobe_config *cfg, FILE *err)
 			 "expected stderr or syslog");
 	/* Legal but rarely meant: long flows would be cut before going idle. */
 	if (cfg->active_timeout_s < cfg->idle_timeout_s) {
-		format_duration(cfg->idle_timeout_s, idle, sizeof(idle));
-		format_duration(cfg->active_timeout_s, active, sizeof(active));
+		value_format_duration(cfg->idle_timeout_s, idle, sizeof(idle));
+		value_format_duration(cfg->active_timeout_s, active, sizeof(active));
 		complain(err, NULL, "'flows.active_timeout' (%s) is shorter "
 			 "than 'flows.idle_timeout' (%s), expected "
 			 "active_timeout >= idle_timeout", active, idle);
@@ -1708,11 +1486,11 @@ static void print_list(FILE *out, const struct key_spec *k, const void *base)
 	fputc('[', out);
 	for (i = 0; i < n; i++) {
 		if (k->type == V_PREFIXES)
-			format_prefix(&((const struct prefix *)
+			prefix_format(&((const struct prefix *)
 					(const void *)field)[i],
 				      text, sizeof(text));
 		else
-			format_addr(((const struct addr_list *)
+			addr_format(((const struct addr_list *)
 				     (const void *)field)->addr[i],
 				    text, sizeof(text));
 		fprintf(out, "%s\"%s\"", i ? ", " : "", text);
@@ -1738,11 +1516,11 @@ static void print_value(FILE *out, const struct key_spec *k,
 		fprintf(out, "%" PRIu64, read_number(k, base));
 		break;
 	case V_DURATION:
-		format_duration(read_number(k, base), text, sizeof(text));
+		value_format_duration(read_number(k, base), text, sizeof(text));
 		fputs(text, out);
 		break;
 	case V_SIZE:
-		format_size(read_number(k, base), text, sizeof(text));
+		value_format_size(read_number(k, base), text, sizeof(text));
 		fputs(text, out);
 		break;
 	case V_BOOL:
@@ -1821,19 +1599,4 @@ void config_print(const struct skyprobe_config *cfg, FILE *out)
 			fputc('\n', out);
 		}
 	}
-}
-
-/* ---- lookups ------------------------------------------------------------ */
-
-int config_is_internal(const struct skyprobe_config *cfg,
-		       const uint8_t addr[16])
-{
-	uint32_t i, n = cfg->n_internal;
-
-	if (n > CFG_MAX_PREFIXES)
-		n = CFG_MAX_PREFIXES;
-	for (i = 0; i < n; i++)
-		if (prefix_match(addr, &cfg->internal[i]))
-			return 1;
-	return 0;
 }

@@ -12,10 +12,11 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "values.h"
 
 #define CFG_MAX_COLLECTORS 16
 #define CFG_MAX_PREFIXES   64
-#define CFG_MAX_SERVERS    32
+#define CFG_MAX_SERVERS    VALUES_MAX_ADDRS
 #define CFG_STR            256
 
 enum collector_kind { COLLECTOR_TCP, COLLECTOR_UDP, COLLECTOR_FILE };
@@ -30,16 +31,6 @@ struct collector_cfg {
 	uint32_t template_refresh_s;    /* UDP template resend interval */
 	uint32_t rotate_s;              /* file rotation by time, 0 = off */
 	uint64_t rotate_bytes;          /* file rotation by size, 0 = off */
-};
-
-struct prefix {
-	uint8_t addr[16];               /* IPv4 as v4-mapped */
-	uint8_t len;                    /* in bits, over the 128-bit form */
-};
-
-struct addr_list {
-	uint32_t n;
-	uint8_t  addr[CFG_MAX_SERVERS][16];
 };
 
 enum log_dest { LOG_STDERR, LOG_SYSLOG };
@@ -119,13 +110,5 @@ void config_print(const struct skyprobe_config *cfg, FILE *out);
 
 /* Parse "tcp://h:p", "udp://h:p", a path or "-" into *c.  0 on success. */
 int config_parse_collector(const char *spec, struct collector_cfg *c);
-/* "30s", "5m", "1h", "2d" or plain seconds.  0 on success. */
-int config_parse_duration(const char *s, uint64_t *seconds);
-/* "64MiB", "1GB", "512k" or plain bytes.  0 on success. */
-int config_parse_size(const char *s, uint64_t *bytes);
-
-/* Is addr (v4-mapped or v6) inside one of the site's internal prefixes? */
-int config_is_internal(const struct skyprobe_config *cfg,
-		       const uint8_t addr[16]);
 
 #endif

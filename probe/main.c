@@ -169,7 +169,7 @@ static int parse_dur(const char *opt, const char *s, uint32_t *out)
 {
 	uint64_t v;
 
-	if (config_parse_duration(s, &v) < 0 || v == 0 || v > UINT32_MAX) {
+	if (value_parse_duration(s, &v) < 0 || v == 0 || v > UINT32_MAX) {
 		fprintf(stderr, "skyprobe: %s: '%s' is not a duration such as "
 			"30s, 5m or 1h\n", opt, s);
 		return -1;
@@ -211,7 +211,7 @@ static int apply_option(struct skyprobe_config *cfg, struct cli *cli,
 		return 0;
 	case 'p': cfg->promiscuous = 0; return 0;
 	case 'B':
-		if (config_parse_size(arg, &cfg->buffer_size) < 0) {
+		if (value_parse_size(arg, &cfg->buffer_size) < 0) {
 			fprintf(stderr, "skyprobe: -B: '%s' is not a size such "
 				"as 64MiB\n", arg);
 			return -1;

@@ -325,7 +325,8 @@ void sig_packet(struct sig_engine *se, struct flow *f,
 		 * clients: with internal prefixes configured, a flow that an
 		 * outside host initiated is not a client's. */
 		if (se->cfg.n_internal &&
-		    !config_is_internal(&se->cfg, f->key.src)) {
+		    !prefix_list_contains(se->cfg.internal, se->cfg.n_internal,
+					  f->key.src)) {
 			sf->path = PATH_NONE;
 			return;
 		}

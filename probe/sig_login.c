@@ -72,19 +72,11 @@ static int is_l3(const struct pkt_view *pv)
 	return 0;
 }
 
-static int listed(const struct addr_list *l, const uint8_t a[16])
-{
-	for (uint32_t i = 0; i < l->n && i < CFG_MAX_SERVERS; i++)
-		if (sig_addr_eq(l->addr[i], a))
-			return 1;
-	return 0;
-}
-
 static uint8_t server_role(const struct sig_engine *se, const uint8_t a[16])
 {
-	if (listed(&se->cfg.skypeout_gateways, a))
+	if (addr_list_contains(&se->cfg.skypeout_gateways, a))
 		return ROLE_SKYPEOUT;
-	if (listed(&se->cfg.contact_servers, a))
+	if (addr_list_contains(&se->cfg.contact_servers, a))
 		return ROLE_CONTACT_LIST;
 	return ROLE_LOGIN;
 }

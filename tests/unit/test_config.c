@@ -653,11 +653,11 @@ START_TEST(test_durations)
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		v = 12345;
-		ck_assert_int_eq(config_parse_duration(ok[i].text, &v), 0);
+		ck_assert_int_eq(value_parse_duration(ok[i].text, &v), 0);
 		ck_assert_uint_eq(v, ok[i].s);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(config_parse_duration(bad[i], &v) != 0,
+		ck_assert_msg(value_parse_duration(bad[i], &v) != 0,
 			      "'%s' accepted", bad[i]);
 }
 END_TEST
@@ -680,11 +680,11 @@ START_TEST(test_sizes)
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		ck_assert_int_eq(config_parse_size(ok[i].text, &v), 0);
+		ck_assert_int_eq(value_parse_size(ok[i].text, &v), 0);
 		ck_assert_uint_eq(v, ok[i].b);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(config_parse_size(bad[i], &v) != 0,
+		ck_assert_msg(value_parse_size(bad[i], &v) != 0,
 			      "'%s' accepted", bad[i]);
 }
 END_TEST
@@ -914,32 +914,32 @@ START_TEST(test_is_internal)
 
 	config_defaults(&cfg);
 	v4(a, 192, 0, 2, 1);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 0);   /* no prefixes */
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 0);   /* no prefixes */
 	ck_assert_int_eq(load("site:\n  internal: [192.0.2.0/24, "
 			      "10.128.0.0/9, \"2001:db8::/32\"]\n"), 0);
 	v4(a, 192, 0, 2, 0);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 1);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 1);
 	v4(a, 192, 0, 2, 255);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 1);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 1);
 	v4(a, 192, 0, 3, 0);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 0);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 0);
 	v4(a, 10, 128, 0, 1);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 1);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 1);
 	v4(a, 10, 127, 255, 255);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 0);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 0);
 	memset(a, 0, sizeof(a));
 	a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8; a[15] = 7;
-	ck_assert_int_eq(config_is_internal(&cfg, a), 1);
-	ck_assert_int_eq(config_is_internal(&cfg, b), 0);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 1);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, b), 0);
 	/* 192.0.2.1 as a plain (not mapped) IPv6 address is not inside */
 	memset(a, 0, sizeof(a));
 	a[12] = 192; a[14] = 2; a[15] = 1;
-	ck_assert_int_eq(config_is_internal(&cfg, a), 0);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 0);
 
 	ck_assert_int_eq(load("site: {internal: 0.0.0.0/0}\n"), 0);
 	v4(a, 8, 8, 8, 8);
-	ck_assert_int_eq(config_is_internal(&cfg, a), 1);
-	ck_assert_int_eq(config_is_internal(&cfg, b), 0);  /* v6 outside */
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, a), 1);
+	ck_assert_int_eq(prefix_list_contains(cfg.internal, cfg.n_internal, b), 0);  /* v6 outside */
 }
 END_TEST
 
