@@ -7,7 +7,7 @@ set -eu
 : "${top_builddir:=$(pwd)}"
 : "${SKYPROBE:=$top_builddir/skyprobe}"
 : "${COLLECTOR:=$top_builddir/collector-test/collector-test}"
-: "${TRACEGEN:=$top_builddir/tests/tracegen}"
+: "${TRACEGEN:=$top_builddir/tests/tools/tracegen}"
 : "${ELEMENTS:=$top_srcdir/templates/skyprobe.xml}"
 : "${SKYPROBE_SHARED:=$top_srcdir/../shared}"
 PY="python3 $top_srcdir/tests/e2e/records.py"

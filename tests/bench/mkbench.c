@@ -19,7 +19,7 @@
  * captures (raw IP, Linux cooked, BSD loopback) get an Ethernet header;
  * other link types are skipped.
  */
-#include "../pcapw.h"
+#include "../tools/pcapw.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # End to end, the Skype signature: every scenario of the trace generator
-# (tests/TRACES.md) through skyprobe -> IPFIX file -> collector-test.  The
+# (tests/tools/TRACES.md) through skyprobe -> IPFIX file -> collector-test.  The
 # oracle is the generator itself: it knows what it wrote, and
 # `tracegen --records` prints every flow record (counters, Skype role, end
 # reason) and every session record (client, super node, times, changes,
