@@ -7,8 +7,8 @@
  *
  * A flow's key is the one of its first packet: that packet's sender is the
  * initiator (direction 0), the other end answers (direction 1).  The hash is
- * symmetric in the address/port pair, so the two directions of a flow, and a
- * client's flows to one peer, can be sharded to the same core.
+ * symmetric in the address/port pair, so both directions of a biflow land in
+ * the same bucket.
  */
 #ifndef SKYPROBE_FLOW_TABLE_H
 #define SKYPROBE_FLOW_TABLE_H

@@ -409,6 +409,7 @@ static void refresh_stats(struct probe *pr)
 	struct sig_counters sc;
 
 	pr->st.flows_active = flow_table_active(pr->ft);
+	pr->st.flow_table_bytes = flow_table_memory(pr->ft);
 	pr->st.records_not_sent = exporter_not_sent(pr->ex);
 	capture_drops(pr->cap, &pr->st.kernel_dropped, &pr->st.iface_dropped);
 	if (pr->sig) {

@@ -28,6 +28,7 @@ void stats_print(const struct probe_stats *st, FILE *out)
 	fprintf(out, "flows active:        %" PRIu64 "\n", st->flows_active);
 	fprintf(out, "flows exported:      %" PRIu64 "\n", st->flows_exported);
 	fprintf(out, "flows evicted:       %" PRIu64 "\n", st->flows_evicted);
+	fprintf(out, "flow table bytes:    %" PRIu64 "\n", st->flow_table_bytes);
 	fprintf(out, "records not sent:    %" PRIu64 "\n", st->records_not_sent);
 	fprintf(out, "sessions exported:   %" PRIu64 "\n", st->sessions_exported);
 	fprintf(out, "client limit hits:   %" PRIu64 "\n", st->clients_limit_hits);

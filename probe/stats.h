@@ -21,6 +21,7 @@ struct probe_stats {
 	uint64_t flows_active;
 	uint64_t flows_exported;
 	uint64_t flows_evicted;         /* lack of resources */
+	uint64_t flow_table_bytes;      /* memory the flow table reserved */
 	uint64_t records_not_sent;      /* export failures, all collectors */
 	uint64_t sessions_exported;
 	uint64_t clients_limit_hits;    /* signature client table full */
