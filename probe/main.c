@@ -51,7 +51,6 @@ struct probe {
 	struct exporter *ex;
 	struct probe_stats st;
 	uint64_t last_ts_us;        /* newest packet time seen */
-	uint64_t next_expire_us;    /* signature expiry, packet time */
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
 	int sig_on;
@@ -566,10 +565,8 @@ static void account_packet(struct probe *pr, const struct pkt_view *pv,
 		pr->st.first_ts_ms = ts_us / 1000;
 	pr->st.last_ts_ms = ts_us / 1000;
 	flow_table_update_bucket(pr->ft, pv, bucket);
-	if (pr->sig && pr->last_ts_us >= pr->next_expire_us) {
-		sig_expire(pr->sig, pr->last_ts_us);
-		pr->next_expire_us = pr->last_ts_us + 1000000u;
-	}
+	if (pr->sig)
+		sig_expire(pr->sig, pr->last_ts_us);    /* throttles itself */
 }
 
 static void handle_batch(struct probe *pr, struct batch *b, unsigned n)
