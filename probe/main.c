@@ -51,7 +51,6 @@ struct probe {
 	struct exporter *ex;
 	struct probe_stats st;
 	uint64_t last_ts_us;        /* newest packet time seen */
-	uint64_t next_expire_us;    /* signature expiry, packet time */
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
 	int sig_on;
@@ -371,6 +370,33 @@ static uint64_t wall_seconds(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/* What the signature engine reads of the configuration. */
+static void sig_config_from(struct sig_config *sc,
+			    const struct skyprobe_config *cfg)
+{
+	_Static_assert(SIG_MAX_PREFIXES >= CFG_MAX_PREFIXES,
+		       "sig_config must hold every internal prefix");
+	memset(sc, 0, sizeof(*sc));
+	sc->enabled = cfg->sig_enabled;
+	sc->udp_probe = cfg->sig_udp_probe;
+	sc->tcp_handshake = cfg->sig_tcp_handshake;
+	sc->restricted_443 = cfg->sig_restricted_443;
+	sc->restricted_80 = cfg->sig_restricted_80;
+	sc->login = cfg->sig_login;
+	sc->seqid = cfg->sig_seqid;
+	sc->n_internal = cfg->n_internal;
+	memcpy(sc->internal, cfg->internal,
+	       cfg->n_internal * sizeof(cfg->internal[0]));
+	sc->login_servers = cfg->login_servers;
+	sc->skypeout_gateways = cfg->skypeout_gateways;
+	sc->contact_servers = cfg->contact_servers;
+	sc->bootstrap_port = cfg->bootstrap_port;
+	sc->max_clients = cfg->max_clients;
+	sc->max_sessions = cfg->max_sessions;
+	sc->client_expiry_s = cfg->client_expiry_s;
+	sc->session_timeout_s = cfg->session_timeout_s;
+}
+
 /* --- pipeline callbacks ------------------------------------------------- */
 
 static void on_flow_packet(void *ctx, struct flow *f,
@@ -443,8 +469,12 @@ static void reload_config(struct probe *pr)
 	}
 	flow_table_set_timeouts(pr->ft, (uint64_t)next.idle_timeout_s * 1000000u,
 				(uint64_t)next.active_timeout_s * 1000000u);
-	if (pr->sig)
-		sig_engine_reconfigure(pr->sig, &next);
+	if (pr->sig) {
+		struct sig_config sc;
+
+		sig_config_from(&sc, &next);
+		sig_engine_reconfigure(pr->sig, &sc);
+	}
 	pr->sig_on = pr->sig && next.sig_enabled;
 	pr->log.level = next.log_level;
 	/* Keep what cannot change live. */
@@ -536,10 +566,8 @@ static void account_packet(struct probe *pr, const struct pkt_view *pv,
 		pr->st.first_ts_ms = ts_us / 1000;
 	pr->st.last_ts_ms = ts_us / 1000;
 	flow_table_update_bucket(pr->ft, pv, bucket);
-	if (pr->sig && pr->last_ts_us >= pr->next_expire_us) {
-		sig_expire(pr->sig, pr->last_ts_us);
-		pr->next_expire_us = pr->last_ts_us + 1000000u;
-	}
+	if (pr->sig)
+		sig_expire(pr->sig, pr->last_ts_us);    /* throttles itself */
 }
 
 static void handle_batch(struct probe *pr, struct batch *b, unsigned n)
@@ -636,7 +664,10 @@ static int open_pipeline(struct probe *pr)
 		return EXIT_USAGE;
 	}
 	if (pr->cfg.sig_enabled) {
-		pr->sig = sig_engine_new(&pr->cfg, on_session_end, pr);
+		struct sig_config sc;
+
+		sig_config_from(&sc, &pr->cfg);
+		pr->sig = sig_engine_new(&sc, on_session_end, pr);
 		if (!pr->sig) {
 			log_error(&pr->log, "cannot allocate the signature tables");
 			return EXIT_USAGE;

@@ -217,15 +217,6 @@ void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
 		s->rec.login_phase = login_phase;
 }
 
-void session_set_version(struct session_tracker *st, uint32_t slot,
-			 uint32_t id, uint8_t version)
-{
-	struct session_slot *s = get(st, slot, id);
-
-	if (s && version != SKYPE_VER_UNKNOWN)
-		s->rec.version = version;
-}
-
 void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		 enum session_end_reason reason, uint64_t end_us)
 {

@@ -102,8 +102,6 @@ int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 void session_refused(struct session_tracker *st, uint32_t slot, uint32_t id);
 void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
 		       uint8_t login_phase);
-void session_set_version(struct session_tracker *st, uint32_t slot,
-			 uint32_t id, uint8_t version);
 /* End and emit one session at end_us. */
 void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		 enum session_end_reason reason, uint64_t end_us);

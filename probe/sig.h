@@ -1,11 +1,13 @@
 /*
  * sig.h - the Skype signature of NGNI-SKYPE-06b, run inline on every packet.
  *
- * The engine dispatches each packet to the detection path that owns its
- * flow (sig_udp_probe.c, sig_tcp_handshake.c, sig_restricted.c,
- * sig_login.c, sig_seqid.c).  Per-flow state lives in struct sig_flow inside
- * the flow entry; per-client state (super nodes probed, refused, connected)
- * lives in the engine's own bounded table.  Events become session records
+ * The engine (sig.c) dispatches each packet to the detection path that
+ * owns its flow (sig_udp_probe.c, sig_tcp_handshake.c, sig_restricted.c,
+ * sig_login.c, sig_seqid.c); the paths remember clients through
+ * sig_client.c and frame TCP messages through sig_stream.c.  Per-flow state
+ * lives in struct sig_flow inside the flow entry; per-client state (super
+ * nodes probed, refused, connected) lives in the engine's own bounded
+ * table.  Events become session records
  * through the session tracker, which calls emit when a session ends.
  * Nothing is allocated per packet.
  */
@@ -13,12 +15,37 @@
 #define SKYPROBE_SIG_H
 
 #include <stdint.h>
-#include "config.h"
 #include "decode.h"
 #include "flow_table.h"
 #include "session.h"
+#include "values.h"
 
 struct sig_engine;
+
+#define SIG_MAX_PREFIXES 64
+
+/* What the signature reads of the probe's configuration (main.c builds it
+ * from struct skyprobe_config). */
+struct sig_config {
+	int      enabled;               /* master switch */
+	int      udp_probe;             /* the detection paths */
+	int      tcp_handshake;
+	int      restricted_443;
+	int      restricted_80;
+	int      login;
+	int      seqid;                 /* section 5.1 evidence */
+	/* with prefixes, only flows initiated inside them are judged */
+	uint32_t n_internal;
+	struct prefix internal[SIG_MAX_PREFIXES];
+	struct addr_list login_servers;
+	struct addr_list skypeout_gateways;
+	struct addr_list contact_servers;
+	uint16_t bootstrap_port;        /* 33033 */
+	uint32_t max_clients;           /* table sizes: fixed at creation */
+	uint32_t max_sessions;
+	uint32_t client_expiry_s;
+	uint32_t session_timeout_s;
+};
 
 struct sig_counters {
 	uint64_t clients;           /* clients currently tracked */
@@ -41,14 +68,14 @@ struct sig_counters {
 	uint64_t seqid_evidence;    /* section 5.1: id grew by 2 */
 };
 
-struct sig_engine *sig_engine_new(const struct skyprobe_config *cfg,
+struct sig_engine *sig_engine_new(const struct sig_config *cfg,
 				  session_emit_fn emit, void *emit_ctx);
 void sig_engine_free(struct sig_engine *se);
 
 /* Apply live-changeable settings (paths on/off, address lists, limits
  * where they do not shrink the tables). */
 void sig_engine_reconfigure(struct sig_engine *se,
-			    const struct skyprobe_config *cfg);
+			    const struct sig_config *cfg);
 
 /* One packet of flow f in direction dir (0 = initiator->responder).
  * May set f->role and f->session_id. */
@@ -59,7 +86,9 @@ void sig_packet(struct sig_engine *se, struct flow *f,
 void sig_flow_end(struct sig_engine *se, struct flow *f,
 		  enum flow_end_reason r);
 
-/* Expire clients and sessions idle since before now_us. */
+/* Expire clients and sessions idle since before now_us.  Does its work at
+ * most once per second of packet time, so it is cheap to call on every
+ * packet. */
 void sig_expire(struct sig_engine *se, uint64_t now_us);
 
 /* End every open session with SESS_END_SHUTDOWN at time now_us. */

@@ -25,10 +25,39 @@ enum skype_flow_role {
 	ROLE_MAX
 };
 
+/*
+ * struct sig_flow.path: which detection path owns the flow.
+ *   PATH_UNDECIDED  first packet not seen yet
+ *   PATH_NONE       not a candidate: every later packet returns at once
+ *   PATH_UDP_PROBE  U1..U4 (sig_udp_probe.c)
+ *   PATH_TCP_HS     TCP to a positively probed SN, T1..T4
+ *                   (sig_tcp_handshake.c)
+ *   PATH_R443/R80   restricted mode, R1..R3 then T2..T4 (sig_restricted.c)
+ *   PATH_LOGIN      L1..L4 (sig_login.c); relayed L3/L4 run inside the
+ *                   connected state of the three SN paths
+ */
+enum sig_path {
+	PATH_UNDECIDED = 0,
+	PATH_NONE,
+	PATH_UDP_PROBE,
+	PATH_TCP_HS,
+	PATH_R443,
+	PATH_R80,
+	PATH_LOGIN,
+};
+
+/* struct sig_flow.flags, one place so that the bits stay distinct. */
+#define SF_SEQ0     0x01    /* next_seq[0] valid (sig_stream.c) */
+#define SF_SEQ1     0x02    /* next_seq[1] valid (sig_stream.c) */
+#define SF_SN_OPEN  0x04    /* counted in its client's open SN connections */
+#define SF_RELAY_L3 0x08    /* relayed L3 seen in this SN connection */
+#define SF_CLIENT   0x10    /* aux holds this flow's client slot */
+#define SF_POSITIVE 0x20    /* UDP probe flow answered positively once */
+
 struct sig_flow {
 	uint8_t  path;        /* which state machine owns this flow
-				 (enum sig_path, sig_internal.h) */
-	uint8_t  state;       /* that machine's state */
+				 (enum sig_path) */
+	uint8_t  state;       /* that machine's state (its path's header) */
 	uint8_t  msgs[2];     /* payload messages seen per direction */
 	uint16_t u1_id;       /* UDP probe: U1[1-2] session id */
 	uint16_t u1_size;     /* UDP probe: s(U1), for U3 = U1 + 5 */

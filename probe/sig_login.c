@@ -26,7 +26,10 @@
  *  - The client of a login flow is the most recently active client of its
  *    address (TCP carries no UDP port), or a new (address, 0) entry.
  */
-#include "sig_internal.h"
+#include "sig_login.h"
+
+#include <string.h>
+#include "sig_stream.h"
 
 #define L1_SIZE 5
 
@@ -72,73 +75,72 @@ static int is_l3(const struct pkt_view *pv)
 	return 0;
 }
 
-static uint8_t server_role(const struct sig_engine *se, const uint8_t a[16])
+static uint8_t server_role(const struct sig_ctx *x, const uint8_t a[16])
 {
-	if (addr_list_contains(&se->cfg.skypeout_gateways, a))
+	if (addr_list_contains(&x->cfg.skypeout_gateways, a))
 		return ROLE_SKYPEOUT;
-	if (addr_list_contains(&se->cfg.contact_servers, a))
+	if (addr_list_contains(&x->cfg.contact_servers, a))
 		return ROLE_CONTACT_LIST;
 	return ROLE_LOGIN;
 }
 
 /* Progress of a login flow: the phase only grows, FAILED and RELAYED
  * stay. */
-static void login_progress(struct sig_engine *se, struct flow *f,
+static void login_progress(struct sig_ctx *x, struct flow *f,
 			   uint8_t phase, uint64_t ts_us)
 {
-	struct sig_client *c = sig_flow_client(se, f);
+	struct sig_client *c = sig_flow_client(&x->clients, f);
 
 	if (!c)
 		return;
-	sig_evidence(se, c, f, ts_us);
+	sig_evidence(&x->clients, c, f, ts_us);
 	if (f->role != ROLE_LOGIN)
 		return;
-	sig_session_of(se, c);  /* a stale session's phase is dropped */
+	sig_session_of(&x->clients, c); /* a stale session's phase is dropped */
 	if (c->login_phase >= LOGIN_FAILED || c->login_phase >= phase)
 		return;
-	sig_set_login_phase(se, c, phase);
+	sig_set_login_phase(&x->clients, c, phase);
 	if (phase == LOGIN_L4)
 		memcpy(c->login_server, f->key.dst, 16);
 }
 
-static void login_failed(struct sig_engine *se, struct sig_client *c)
+static void login_failed(struct sig_ctx *x, struct sig_client *c)
 {
-	se->ctr.logins_failed++;
-	sig_set_login_phase(se, c, LOGIN_FAILED);
+	x->ev.logins_failed++;
+	sig_set_login_phase(&x->clients, c, LOGIN_FAILED);
 }
 
-void sig_login_begin(struct sig_engine *se, struct flow *f)
+void sig_login_begin(struct flow *f)
 {
-	(void)se;
 	/* L1 seen: 16 03 01 00 00 */
 	f->sig.path = PATH_LOGIN;
 	f->sig.state = LG_WAIT_L2;
 }
 
 /* L2 seen: the flow is a login (or SkypeOut, contact list) handshake. */
-static void l2_seen(struct sig_engine *se, struct flow *f,
+static void l2_seen(struct sig_ctx *x, struct flow *f,
 		    const struct pkt_view *pv)
 {
 	struct sig_client *c;
 
-	f->role = server_role(se, f->key.dst);
+	f->role = server_role(x, f->key.dst);
 	f->sig.state = LG_WAIT_L3;
-	c = sig_client_get(se, f->key.src, 0, pv->ts_us);
+	c = sig_client_get(&x->clients, f->key.src, 0, pv->ts_us);
 	if (!c)
 		return;
-	sig_flow_set_client(se, f, c);
-	sig_session_of(se, c);
+	sig_flow_set_client(&x->clients, f, c);
+	sig_session_of(&x->clients, c);
 	if (f->role == ROLE_LOGIN && c->login_phase == LOGIN_L4 &&
 	    sig_addr_eq(c->login_server, f->key.dst)) {
 		/* a repeated login: the previous one was refused */
-		login_failed(se, c);
-		sig_evidence(se, c, f, pv->ts_us);
+		login_failed(x, c);
+		sig_evidence(&x->clients, c, f, pv->ts_us);
 		return;
 	}
-	login_progress(se, f, LOGIN_L2, pv->ts_us);
+	login_progress(x, f, LOGIN_L2, pv->ts_us);
 }
 
-void sig_login_packet(struct sig_engine *se, struct flow *f,
+void sig_login_packet(struct sig_ctx *x, struct flow *f,
 		      const struct pkt_view *pv, int dir)
 {
 	struct sig_flow *sf = &f->sig;
@@ -150,20 +152,20 @@ void sig_login_packet(struct sig_engine *se, struct flow *f,
 	switch (sf->state) {
 	case LG_WAIT_L1:
 		if (dir == 0 && sig_login_is_l1(pv))
-			sig_login_begin(se, f);
+			sig_login_begin(f);
 		else
 			sf->path = PATH_NONE;
 		break;
 	case LG_WAIT_L2:
 		if (dir == 1 && exactly(pv, l2, sizeof(l2)))
-			l2_seen(se, f, pv);
+			l2_seen(x, f, pv);
 		else
 			sf->path = PATH_NONE;
 		break;
 	case LG_WAIT_L3:
 		if (dir == 0 && is_l3(pv)) {
 			sf->state = LG_WAIT_L4;
-			login_progress(se, f, LOGIN_L3, pv->ts_us);
+			login_progress(x, f, LOGIN_L3, pv->ts_us);
 		} else {
 			sf->path = PATH_NONE;   /* role from L1/L2 stays */
 		}
@@ -174,8 +176,8 @@ void sig_login_packet(struct sig_engine *se, struct flow *f,
 		if (starts(pv, l4_head, sizeof(l4_head))) {
 			sf->state = LG_DONE;
 			if (f->role == ROLE_LOGIN)
-				se->ctr.logins++;
-			login_progress(se, f, LOGIN_L4, pv->ts_us);
+				x->ev.logins++;
+			login_progress(x, f, LOGIN_L4, pv->ts_us);
 		} else {
 			sf->path = PATH_NONE;
 		}
@@ -186,9 +188,9 @@ void sig_login_packet(struct sig_engine *se, struct flow *f,
 		/* the SC talks on after L4: the password was wrong */
 		sf->state = LG_FAILED;
 		sf->path = PATH_NONE;
-		c = sig_flow_client(se, f);
+		c = sig_flow_client(&x->clients, f);
 		if (c && f->role == ROLE_LOGIN)
-			login_failed(se, c);
+			login_failed(x, c);
 		break;
 	default:
 		sf->path = PATH_NONE;
@@ -197,7 +199,7 @@ void sig_login_packet(struct sig_engine *se, struct flow *f,
 }
 
 /* Inside a connected SN connection: L3 then L4 = a login relayed by it. */
-void sig_login_relayed(struct sig_engine *se, struct flow *f,
+void sig_login_relayed(struct sig_ctx *x, struct flow *f,
 		       const struct pkt_view *pv, int dir)
 {
 	struct sig_flow *sf = &f->sig;
@@ -212,11 +214,11 @@ void sig_login_relayed(struct sig_engine *se, struct flow *f,
 	if (!(sf->flags & SF_RELAY_L3) || !starts(pv, l4_head, sizeof(l4_head)))
 		return;
 	sf->flags &= (uint8_t)~SF_RELAY_L3;
-	se->ctr.logins_relayed++;
-	c = sig_flow_client(se, f);
+	x->ev.logins_relayed++;
+	c = sig_flow_client(&x->clients, f);
 	if (!c)
 		return;
-	sig_session_of(se, c);
+	sig_session_of(&x->clients, c);
 	if (c->login_phase != LOGIN_FAILED)
-		sig_set_login_phase(se, c, LOGIN_RELAYED);
+		sig_set_login_phase(&x->clients, c, LOGIN_RELAYED);
 }

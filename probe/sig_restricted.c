@@ -30,7 +30,12 @@
  * message starting with three upper-case ASCII letters (every HTTP method,
  * CONNECT included) never matches.  v2.5's changed R1 is not detected.
  */
-#include "sig_internal.h"
+#include "sig_restricted.h"
+
+#include <string.h>
+#include "sig_login.h"
+#include "sig_stream.h"
+#include "sig_tcp_handshake.h"
 
 #define R1_443_SIZE 72
 #define R3_V14 14
@@ -115,24 +120,24 @@ static uint8_t r1_80_version(const struct pkt_view *pv)
 }
 
 /* R1 on 443: the strong indication; the session starts here. */
-static void r1_443_seen(struct sig_engine *se, struct flow *f,
+static void r1_443_seen(struct sig_ctx *x, struct flow *f,
 			const struct pkt_view *pv)
 {
 	struct sig_client *c;
 
 	f->role = ROLE_RESTRICTED_443;
 	f->sig.state = R_WAIT_R2;
-	se->ctr.restricted_443++;
-	c = sig_client_get(se, f->key.src, 0, pv->ts_us);
+	x->ev.restricted_443++;
+	c = sig_client_get(&x->clients, f->key.src, 0, pv->ts_us);
 	if (!c)
 		return;
-	sig_flow_set_client(se, f, c);
-	sig_session_ensure(se, c, pv->ts_us, MODE_RESTRICTED_443,
+	sig_flow_set_client(&x->clients, f, c);
+	sig_session_ensure(&x->clients, c, pv->ts_us, MODE_RESTRICTED_443,
 			   SKYPE_VER_UNKNOWN);
-	sig_evidence(se, c, f, pv->ts_us);
+	sig_evidence(&x->clients, c, f, pv->ts_us);
 }
 
-static void first_message(struct sig_engine *se, struct flow *f,
+static void first_message(struct sig_ctx *x, struct flow *f,
 			  const struct pkt_view *pv, int dir)
 {
 	uint8_t v;
@@ -141,13 +146,13 @@ static void first_message(struct sig_engine *se, struct flow *f,
 		f->sig.path = PATH_NONE;
 		return;
 	}
-	if (se->cfg.sig_login && sig_login_is_l1(pv)) {
-		sig_login_begin(se, f);
+	if (x->cfg.login && sig_login_is_l1(pv)) {
+		sig_login_begin(f);
 		return;
 	}
 	if (f->sig.path == PATH_R443) {
 		if (is_r1_443(pv))
-			r1_443_seen(se, f, pv);
+			r1_443_seen(x, f, pv);
 		else
 			f->sig.path = PATH_NONE;
 		return;
@@ -161,35 +166,13 @@ static void first_message(struct sig_engine *se, struct flow *f,
 	f->sig.state = R_WAIT_R2;
 }
 
-static void t2_to_t4(struct sig_engine *se, struct flow *f,
-		     const struct pkt_view *pv, int dir)
-{
-	enum hs_sizes sizes = f->sig.path == PATH_R80 ? HS_SIZES_FIG6 :
-			      HS_SIZES_STEPS;
-
-	switch (sig_hs_step(&f->sig, dir, pv->payload_size, sizes)) {
-	case HSR_CONNECTED:
-		sig_hs_connected(se, f, pv);
-		break;
-	case HSR_REFUSED:
-		sig_hs_refused(se, f, pv);
-		f->sig.path = PATH_NONE;
-		break;
-	case HSR_FAILED:
-		f->sig.path = PATH_NONE;
-		break;
-	default:
-		break;
-	}
-}
-
-void sig_restricted_packet(struct sig_engine *se, struct flow *f,
+void sig_restricted_packet(struct sig_ctx *x, struct flow *f,
 			   const struct pkt_view *pv, int dir)
 {
 	struct sig_flow *sf = &f->sig;
 
 	if (sf->state == HS_CONNECTED) {
-		sig_hs_connected_packet(se, f, pv, dir);
+		sig_hs_connected_packet(x, f, pv, dir);
 		return;
 	}
 	if (!sig_tcp_message(sf, pv, dir))
@@ -197,14 +180,14 @@ void sig_restricted_packet(struct sig_engine *se, struct flow *f,
 	sig_msgs_inc(sf, dir);
 	if (sf->flags & SF_CLIENT) {
 		/* 443 after R1: every message is evidence */
-		struct sig_client *c = sig_flow_client(se, f);
+		struct sig_client *c = sig_flow_client(&x->clients, f);
 
 		if (c)
-			sig_evidence(se, c, f, pv->ts_us);
+			sig_evidence(&x->clients, c, f, pv->ts_us);
 	}
 	switch (sf->state) {
 	case R_WAIT_R1:
-		first_message(se, f, pv, dir);
+		first_message(x, f, pv, dir);
 		break;
 	case R_WAIT_R2:
 		if (dir == 0) {
@@ -228,7 +211,9 @@ void sig_restricted_packet(struct sig_engine *se, struct flow *f,
 		sf->state = HS_WAIT_T2;
 		break;
 	default:
-		t2_to_t4(se, f, pv, dir);
+		/* steps 7-9, figure 6's tighter sizes on port 80 */
+		sig_hs_t2_to_t4(x, f, pv, dir, sf->path == PATH_R80 ?
+				HS_SIZES_FIG6 : HS_SIZES_STEPS);
 		break;
 	}
 }

@@ -4,7 +4,9 @@
  *
  * Owns PATH_TCP_HS flows, the T2..T4 machine that the restricted paths
  * share, and what happens at step 8 (refused) and step 9 (connected) in
- * every mode.  A message is one TCP segment with payload, counted only when
+ * every mode.  A connected SN connection hands its messages to the login
+ * path (relayed login): this file depends on sig_login.h, never the
+ * reverse.  A message is one TCP segment with payload, counted only when
  * in order (sig_tcp_message()); pure ACKs and retransmissions are ignored.
  *
  * Choices where the paper leaves room:
@@ -23,7 +25,10 @@
  *    one refused SN in the client's session (started if none is open: the
  *    client did probe positively, or completed R1..T3).
  */
-#include "sig_internal.h"
+#include "sig_tcp_handshake.h"
+
+#include "sig_login.h"
+#include "sig_stream.h"
 
 #define HS_MAX_MSGS 12          /* 6 in the paper, + v2.0 and R1..R3 slack */
 #define T1_V14 14
@@ -43,27 +48,31 @@ static int t4_size(uint32_t s, enum hs_sizes sizes)
 	       (s == 17 && sizes == HS_SIZES_STEPS);
 }
 
-int sig_tcp_hs_candidate(struct sig_engine *se, struct flow *f)
+int sig_tcp_hs_candidate(struct sig_ctx *x, struct flow *f)
 {
 	struct sn_ref *r = NULL;
 	struct sig_client *c;
 
 	/* step 6: TCP from CON_SC to a CON_SN of a positive probe */
-	c = sig_client_find_pos(se, f->key.src, f->key.dst, f->key.dport, &r);
+	c = sig_client_find_pos(&x->clients, f->key.src, f->key.dst,
+				f->key.dport, &r);
 	if (!c)
 		return 0;
-	sig_flow_set_client(se, f, c);
+	sig_flow_set_client(&x->clients, f, c);
 	f->sig.path = PATH_TCP_HS;
 	f->sig.state = HS_WAIT_T1;
 	f->sig.u1_size = r->u1_size;
 	if (c->session_id)
-		sig_evidence(se, c, f, f->last_us);
+		sig_evidence(&x->clients, c, f, f->last_us);
 	return 1;
 }
 
+/* What one message did to the T2..T4 machine. */
+enum hs_result { HSR_MORE = 0, HSR_CONNECTED, HSR_REFUSED, HSR_FAILED };
+
 /* Steps 7-9 for one in-order message of s bytes. */
-enum hs_result sig_hs_step(struct sig_flow *sf, int dir, uint32_t s,
-			   enum hs_sizes sizes)
+static enum hs_result hs_step(struct sig_flow *sf, int dir, uint32_t s,
+			      enum hs_sizes sizes)
 {
 	switch (sf->state) {
 	case HS_WAIT_T2:
@@ -104,17 +113,17 @@ enum hs_result sig_hs_step(struct sig_flow *sf, int dir, uint32_t s,
 	return HSR_MORE;
 }
 
-static struct sig_client *hs_client(struct sig_engine *se, struct flow *f,
+static struct sig_client *hs_client(struct sig_ctx *x, struct flow *f,
 				    uint64_t ts_us)
 {
-	struct sig_client *c = sig_flow_client(se, f);
+	struct sig_client *c = sig_flow_client(&x->clients, f);
 
 	if (c)
 		return c;
 	/* restricted mode: the client is known by its address only */
-	c = sig_client_get(se, f->key.src, 0, ts_us);
+	c = sig_client_get(&x->clients, f->key.src, 0, ts_us);
 	if (c)
-		sig_flow_set_client(se, f, c);
+		sig_flow_set_client(&x->clients, f, c);
 	return c;
 }
 
@@ -131,8 +140,8 @@ static uint8_t path_mode(const struct flow *f)
 }
 
 /* Step 9: a connection to an SN; step 10: an SN change. */
-void sig_hs_connected(struct sig_engine *se, struct flow *f,
-		      const struct pkt_view *pv)
+static void hs_connected(struct sig_ctx *x, struct flow *f,
+			 const struct pkt_view *pv)
 {
 	struct sig_flow *sf = &f->sig;
 	struct sig_client *c;
@@ -145,68 +154,87 @@ void sig_hs_connected(struct sig_engine *se, struct flow *f,
 		break;
 	case PATH_R80:
 		f->role = ROLE_RESTRICTED_80;
-		se->ctr.restricted_80++;
+		x->ev.restricted_80++;
 		break;
 	default:
 		f->role = ROLE_SN_CONNECTION;
 		break;
 	}
-	se->ctr.sn_connected++;
-	c = hs_client(se, f, pv->ts_us);
+	x->ev.sn_connected++;
+	c = hs_client(x, f, pv->ts_us);
 	if (!c)
 		return;
 	if (sf->version != SKYPE_VER_UNKNOWN)
 		c->version = sf->version;
 	sig_sn_add(c->connected, &c->conn_next, SIG_CONN_SN, f->key.dst,
 		   f->key.dport, 0);
-	id = sig_session_ensure(se, c, pv->ts_us, mode, sf->version);
-	if (session_connected(se->sessions, c->session_slot, id, f->key.dst,
-			      f->key.dport, pv->ts_us, mode, sf->version))
-		se->ctr.sn_changes++;
-	sig_evidence(se, c, f, pv->ts_us);
+	id = sig_session_ensure(&x->clients, c, pv->ts_us, mode, sf->version);
+	if (session_connected(x->clients.sessions, c->session_slot, id,
+			      f->key.dst, f->key.dport, pv->ts_us, mode,
+			      sf->version))
+		x->ev.sn_changes++;
+	sig_evidence(&x->clients, c, f, pv->ts_us);
 	c->n_sn_open++;
 	sf->flags |= SF_SN_OPEN;
 }
 
 /* Step 8: the SN refused; the client will try another one (step 6). */
-void sig_hs_refused(struct sig_engine *se, struct flow *f,
-		    const struct pkt_view *pv)
+static void hs_refused(struct sig_ctx *x, struct flow *f,
+		       const struct pkt_view *pv)
 {
 	struct sig_client *c;
 	uint32_t id;
 
 	f->role = ROLE_SN_REFUSED;
-	se->ctr.sn_refused++;
-	c = hs_client(se, f, pv->ts_us);
+	x->ev.sn_refused++;
+	c = hs_client(x, f, pv->ts_us);
 	if (!c)
 		return;
 	sig_sn_add(c->refused, &c->ref_next, SIG_REF_SN, f->key.dst,
 		   f->key.dport, 0);
-	id = sig_session_ensure(se, c, pv->ts_us, path_mode(f),
+	id = sig_session_ensure(&x->clients, c, pv->ts_us, path_mode(f),
 				f->sig.version);
-	session_refused(se->sessions, c->session_slot, id);
-	sig_evidence(se, c, f, pv->ts_us);
+	session_refused(x->clients.sessions, c->session_slot, id);
+	sig_evidence(&x->clients, c, f, pv->ts_us);
 }
 
-/* Any packet of a connected SN connection: evidence, relayed login. */
-void sig_hs_connected_packet(struct sig_engine *se, struct flow *f,
+void sig_hs_t2_to_t4(struct sig_ctx *x, struct flow *f,
+		     const struct pkt_view *pv, int dir, enum hs_sizes sizes)
+{
+	switch (hs_step(&f->sig, dir, pv->payload_size, sizes)) {
+	case HSR_CONNECTED:
+		hs_connected(x, f, pv);
+		break;
+	case HSR_REFUSED:
+		hs_refused(x, f, pv);
+		f->sig.path = PATH_NONE;
+		break;
+	case HSR_FAILED:
+		f->sig.path = PATH_NONE;
+		break;
+	default:
+		break;
+	}
+}
+
+void sig_hs_connected_packet(struct sig_ctx *x, struct flow *f,
 			     const struct pkt_view *pv, int dir)
 {
-	struct sig_client *c = sig_flow_client(se, f);
+	struct sig_client *c = sig_flow_client(&x->clients, f);
 
 	if (c)
-		sig_evidence(se, c, f, pv->ts_us);
-	if (se->cfg.sig_login && sig_tcp_message(&f->sig, pv, dir))
-		sig_login_relayed(se, f, pv, dir);
+		sig_evidence(&x->clients, c, f, pv->ts_us);
+	if (x->cfg.login && sig_tcp_message(&f->sig, pv, dir))
+		sig_login_relayed(x, f, pv, dir);
 }
 
-void sig_tcp_hs_packet(struct sig_engine *se, struct flow *f,
+void sig_tcp_hs_packet(struct sig_ctx *x, struct flow *f,
 		       const struct pkt_view *pv, int dir)
 {
 	struct sig_flow *sf = &f->sig;
 
 	if (sf->state == HS_CONNECTED) {
-		sig_hs_connected_packet(se, f, pv, dir);
+		sig_hs_connected_packet(x, f, pv, dir);
 		return;
 	}
 	if (!sig_tcp_message(sf, pv, dir))
@@ -223,18 +251,5 @@ void sig_tcp_hs_packet(struct sig_engine *se, struct flow *f,
 		sf->state = HS_WAIT_T2;
 		return;
 	}
-	switch (sig_hs_step(sf, dir, pv->payload_size, HS_SIZES_STEPS)) {
-	case HSR_CONNECTED:
-		sig_hs_connected(se, f, pv);
-		break;
-	case HSR_REFUSED:
-		sig_hs_refused(se, f, pv);
-		sf->path = PATH_NONE;
-		break;
-	case HSR_FAILED:
-		sf->path = PATH_NONE;
-		break;
-	default:
-		break;
-	}
+	sig_hs_t2_to_t4(x, f, pv, dir, HS_SIZES_STEPS);
 }

@@ -23,7 +23,9 @@
  *    e.g. a bootstrap SN) but does not start a session: step 4 is positive.
  *  - A flow's role is the best result it had: positive is not downgraded.
  */
-#include "sig_internal.h"
+#include "sig_udp_probe.h"
+
+#include <string.h>
 
 #define U1_MIN 11
 #define U1_MAX 128
@@ -110,18 +112,18 @@ static void probe_broken(struct flow *f)
 }
 
 /* Step 4 positive: Skype usage detected, a session starts. */
-static void probe_positive(struct sig_engine *se, struct flow *f,
+static void probe_positive(struct sig_ctx *x, struct flow *f,
 			   const struct pkt_view *pv)
 {
 	struct sig_flow *sf = &f->sig;
 	struct sig_client *c;
 	uint8_t version;
 
-	se->ctr.probes_positive++;
+	x->ev.probes_positive++;
 	f->role = ROLE_UDP_PROBE_POS;
 	sf->flags |= SF_POSITIVE;
 	sf->state = UP_DONE;
-	c = sig_client_get(se, f->key.src, f->key.sport, pv->ts_us);
+	c = sig_client_get(&x->clients, f->key.src, f->key.sport, pv->ts_us);
 	if (!c)
 		return;
 	if (sf->aux)
@@ -137,25 +139,25 @@ static void probe_positive(struct sig_engine *se, struct flow *f,
 	version = sf->u1_size != 18 ? SKYPE_VER_2 : SKYPE_VER_UNKNOWN;
 	if (version != SKYPE_VER_UNKNOWN)
 		c->version = version;
-	sig_session_ensure(se, c, pv->ts_us, MODE_UDP_TCP, version);
-	sig_evidence(se, c, f, pv->ts_us);
+	sig_session_ensure(&x->clients, c, pv->ts_us, MODE_UDP_TCP, version);
+	sig_evidence(&x->clients, c, f, pv->ts_us);
 }
 
 /* U4 = 51/53: this SN is not contacted again (bootstrap SNs always). */
-static void probe_negative(struct sig_engine *se, struct flow *f,
+static void probe_negative(struct sig_ctx *x, struct flow *f,
 			   const struct pkt_view *pv)
 {
 	struct sig_flow *sf = &f->sig;
 	struct sig_client *c;
 	struct sn_ref *r;
 
-	se->ctr.probes_negative++;
-	if (f->key.dport == se->cfg.bootstrap_port)
-		se->ctr.probes_bootstrap++;
+	x->ev.probes_negative++;
+	if (f->key.dport == x->cfg.bootstrap_port)
+		x->ev.probes_bootstrap++;
 	if (f->role == ROLE_NONE)
 		f->role = ROLE_UDP_PROBE_NEG;
 	sf->state = UP_DONE;
-	c = sig_client_get(se, f->key.src, f->key.sport, pv->ts_us);
+	c = sig_client_get(&x->clients, f->key.src, f->key.sport, pv->ts_us);
 	if (!c)
 		return;
 	sig_sn_add(c->neg, &c->neg_next, SIG_NEG_SN, f->key.dst, f->key.dport,
@@ -167,11 +169,11 @@ static void probe_negative(struct sig_engine *se, struct flow *f,
 		c->last_seqid = sf->u1_id;
 		c->has_seqid = 1;
 	}
-	sig_evidence(se, c, f, pv->ts_us);
+	sig_evidence(&x->clients, c, f, pv->ts_us);
 }
 
 /* Step 4 (or step 2's partial-probe branch): classify the reply U4. */
-static void check_u4(struct sig_engine *se, struct flow *f,
+static void check_u4(struct sig_ctx *x, struct flow *f,
 		     const struct pkt_view *pv)
 {
 	uint32_t s = pv->payload_size;
@@ -183,55 +185,52 @@ static void check_u4(struct sig_engine *se, struct flow *f,
 	}
 	type = pv->payload[2];
 	if (s == U4_POSITIVE && type == MSG_TYPE_02)
-		probe_positive(se, f, pv);
+		probe_positive(x, f, pv);
 	else if ((s == 51 || s == 53) &&
 		 (type == MSG_TYPE_02 || (type & 0x0f) == 0x0d))
-		probe_negative(se, f, pv);
+		probe_negative(x, f, pv);
 	else
 		probe_broken(f);
 }
 
 /* First payload packet of a UDP flow (direction 0): step 1. */
-void sig_udp_probe_first(struct sig_engine *se, struct flow *f,
-			 const struct pkt_view *pv)
+void sig_udp_probe_first(struct flow *f, const struct pkt_view *pv)
 {
-	(void)se;
 	if (!is_u1(pv))
 		return;
 	f->sig.path = PATH_UDP_PROBE;
 	start_u1(f, pv);
 }
 
-static void new_u1(struct sig_engine *se, struct flow *f,
-		   const struct pkt_view *pv)
+/* A new U1 on the flow: the probe restarts; the caller hears of it as one
+ * more request (section 5.1). */
+static int new_u1(struct flow *f, const struct pkt_view *pv)
 {
 	start_u1(f, pv);
-	if (se->cfg.sig_seqid)
-		sig_seqid_request(se, f, f->sig.u1_id, pv->ts_us);
+	return 1;
 }
 
-void sig_udp_probe_packet(struct sig_engine *se, struct flow *f,
-			  const struct pkt_view *pv, int dir)
+int sig_udp_probe_packet(struct sig_ctx *x, struct flow *f,
+			 const struct pkt_view *pv, int dir)
 {
 	struct sig_flow *sf = &f->sig;
 
 	if (pv->payload_size == 0)
-		return;
+		return 0;
 	switch (sf->state) {
 	case UP_WAIT_U2:
 		if (dir == 0) {
 			/* U1 again: a retry, or the next partial probe */
 			if (is_u1(pv))
-				new_u1(se, f, pv);
-			else
-				probe_broken(f);
+				return new_u1(f, pv);
+			probe_broken(f);
 		} else if (is_u2(f, pv)) {
 			/* step 2: full probe, keep U2's client address */
 			memcpy(&sf->aux, pv->payload + 3, 4);
 			sf->state = UP_WAIT_U3;
 		} else {
 			/* step 2 alternative: partial probe, U4 directly */
-			check_u4(se, f, pv);
+			check_u4(x, f, pv);
 		}
 		break;
 	case UP_WAIT_U3:
@@ -244,17 +243,18 @@ void sig_udp_probe_packet(struct sig_engine *se, struct flow *f,
 	case UP_WAIT_U4:
 		/* step 4 */
 		if (dir == 1)
-			check_u4(se, f, pv);
+			check_u4(x, f, pv);
 		else if (!is_u3(f, pv))         /* U3 retried: keep waiting */
 			probe_broken(f);
 		break;
 	case UP_DONE:
 		/* step 5: Skype keeps probing, also on this flow */
 		if (dir == 0 && is_u1(pv))
-			new_u1(se, f, pv);
+			return new_u1(f, pv);
 		break;
 	default:
 		sf->path = PATH_NONE;
 		break;
 	}
+	return 0;
 }

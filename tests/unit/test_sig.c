@@ -11,7 +11,6 @@
 #include "flow_table.h"
 #include "session.h"
 #include "sig.h"
-#include "sig_internal.h"   /* white-box: PATH_NONE */
 
 #define T0 1700000000000000ULL  /* microseconds */
 #define MS(us) ((us) / 1000)
@@ -79,10 +78,40 @@ static void emit_cb(void *ctx, const struct session_rec *s)
 	e->recs[e->n++] = *s;
 }
 
+/* The tests set the probe's configuration; the engine reads its part of
+ * it, as main.c's sig_config_from() gives it. */
+static struct sig_config sig_cfg(const struct skyprobe_config *cfg)
+{
+	struct sig_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.enabled = cfg->sig_enabled;
+	sc.udp_probe = cfg->sig_udp_probe;
+	sc.tcp_handshake = cfg->sig_tcp_handshake;
+	sc.restricted_443 = cfg->sig_restricted_443;
+	sc.restricted_80 = cfg->sig_restricted_80;
+	sc.login = cfg->sig_login;
+	sc.seqid = cfg->sig_seqid;
+	sc.n_internal = cfg->n_internal;
+	memcpy(sc.internal, cfg->internal,
+	       cfg->n_internal * sizeof(cfg->internal[0]));
+	sc.login_servers = cfg->login_servers;
+	sc.skypeout_gateways = cfg->skypeout_gateways;
+	sc.contact_servers = cfg->contact_servers;
+	sc.bootstrap_port = cfg->bootstrap_port;
+	sc.max_clients = cfg->max_clients;
+	sc.max_sessions = cfg->max_sessions;
+	sc.client_expiry_s = cfg->client_expiry_s;
+	sc.session_timeout_s = cfg->session_timeout_s;
+	return sc;
+}
+
 static void env_start(struct env *e)
 {
+	struct sig_config sc = sig_cfg(&e->cfg);
+
 	e->n = 0;
-	e->se = sig_engine_new(&e->cfg, emit_cb, e);
+	e->se = sig_engine_new(&sc, emit_cb, e);
 	ck_assert_ptr_nonnull(e->se);
 }
 
@@ -1636,18 +1665,21 @@ START_TEST(test_disabled_and_reconfigure)
 	struct net n;
 	struct tflow u, v;
 	struct skyprobe_config off;
+	struct sig_config sc;
 
 	net_init(&n);
 	env_init(&e);
 	off = e.cfg;
 	off.sig_enabled = 0;
-	sig_engine_reconfigure(e.se, &off);
+	sc = sig_cfg(&off);
+	sig_engine_reconfigure(e.se, &sc);
 	tf_init(&u, 17, n.c, 5555, n.sn1, 40001);
 	probe(&e, &u, T0, 0x0100, 18, 1, 18, 0x02);
 	ck_assert_uint_eq(u.f.role, ROLE_NONE);
 	off.sig_enabled = 1;
 	off.sig_udp_probe = 0;
-	sig_engine_reconfigure(e.se, &off);
+	sc = sig_cfg(&off);
+	sig_engine_reconfigure(e.se, &sc);
 	tf_init(&v, 17, n.c, 5555, n.sn2, 40002);
 	probe(&e, &v, T0, 0x0100, 18, 1, 18, 0x02);
 	ck_assert_uint_eq(v.f.role, ROLE_NONE);

@@ -1,0 +1,130 @@
+/*
+ * sig_client.h - the signature's memory of clients: the bounded client
+ * table, each client's super-node rings (probed, refused, connected), the
+ * tie between a flow and its client, and the glue between a client and
+ * its open session in the session tracker.
+ *
+ * Knows no detection path: the paths above decide what the evidence
+ * means; this layer only remembers it.
+ */
+#ifndef SKYPROBE_SIG_CLIENT_H
+#define SKYPROBE_SIG_CLIENT_H
+
+#include <stdint.h>
+#include <string.h>
+#include "flow_table.h"
+#include "session.h"
+
+/* A super node as the client saw it. */
+struct sn_ref {
+	uint8_t  addr[16];
+	uint16_t port;
+	uint8_t  u1_size;       /* s(U1) of its probe, 255 when larger */
+	uint8_t  used;
+};
+
+#define SIG_POS_SN  8           /* positively probed SNs (ring) */
+#define SIG_NEG_SN  4           /* SNs that answered 51/53 */
+#define SIG_REF_SN  4           /* SNs that refused (T3 = 339) */
+#define SIG_CONN_SN 4           /* SNs connected to */
+
+/*
+ * One client.  Keyed by (address, UDP port): the UDP port tells clients
+ * behind one NAT apart.  Port 0 means "not known yet" (TCP-only evidence);
+ * see sig_client_get() for how such an entry joins the port-keyed one.
+ */
+struct sig_client {
+	uint8_t  addr[16];
+	uint16_t udp_port;
+	uint8_t  in_use;
+	uint8_t  login_phase;   /* enum skype_login_phase, this session */
+	uint8_t  version;       /* enum skype_version, best guess */
+	uint8_t  pos_next, neg_next, ref_next, conn_next;   /* ring cursors */
+	uint8_t  has_seqid;
+	uint8_t  public_v4[4];  /* from U2[4-7], 0 when unknown */
+	uint16_t last_seqid;    /* section 5.1: last initiated request id */
+	uint16_t n_sn_open;     /* SN connections now open (step 11) */
+	uint32_t seqid_evidence;
+	uint32_t hash_next;
+	uint32_t dense_pos;
+	uint32_t session_id;    /* 0 when none */
+	uint32_t session_slot;
+	uint64_t last_us;       /* last activity */
+	uint8_t  login_server[16];  /* of the last complete login (L4) */
+	struct sn_ref pos[SIG_POS_SN];
+	struct sn_ref neg[SIG_NEG_SN];
+	struct sn_ref refused[SIG_REF_SN];
+	struct sn_ref connected[SIG_CONN_SN];
+};
+
+/* The client table, and the session tracker its clients' sessions live
+ * in (owned by the engine, not by the table). */
+struct sig_clients {
+	struct sig_client *clients;
+	uint32_t *buckets;
+	uint32_t *dense;        /* in-use client slots */
+	uint32_t n_clients;
+	uint32_t max_clients;
+	uint32_t bucket_mask;
+	uint32_t free_head;     /* released entries */
+	uint32_t never_used;    /* entries from here on were never used */
+	uint64_t limit_hits;    /* a new client found the table full */
+	struct session_tracker *sessions;
+};
+
+static inline int sig_addr_eq(const uint8_t a[16], const uint8_t b[16])
+{
+	return memcmp(a, b, 16) == 0;
+}
+
+uint32_t sig_addr_hash(const uint8_t a[16]);
+
+/* max_clients entries (at least 1); 0 on success, -1 out of memory
+ * (then sig_clients_free() releases what was allocated). */
+int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
+		     struct session_tracker *sessions);
+void sig_clients_free(struct sig_clients *t);
+/* Remove clients idle for expiry_us at now_us, except those with an open
+ * session or SN connection. */
+void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
+			uint64_t expiry_us);
+
+/* Find a client (port 0: the most recently active one of that address). */
+struct sig_client *sig_client_find(struct sig_clients *t,
+				   const uint8_t addr[16], uint16_t port);
+/* Find or create; NULL when the table is full (limit_hits). */
+struct sig_client *sig_client_get(struct sig_clients *t,
+				  const uint8_t addr[16], uint16_t port,
+				  uint64_t ts_us);
+/* The most recently active client of addr that probed (sn, sn_port)
+ * positively; *ref receives that probe's entry. */
+struct sig_client *sig_client_find_pos(struct sig_clients *t,
+				       const uint8_t addr[16],
+				       const uint8_t sn[16], uint16_t sn_port,
+				       struct sn_ref **ref);
+/* The client remembered in f->sig.aux, or NULL. */
+struct sig_client *sig_flow_client(struct sig_clients *t, struct flow *f);
+void sig_flow_set_client(struct sig_clients *t, struct flow *f,
+			 struct sig_client *c);
+
+void sig_sn_add(struct sn_ref *ring, uint8_t *cursor, unsigned n,
+		const uint8_t addr[16], uint16_t port, uint32_t u1_size);
+struct sn_ref *sig_sn_find(struct sn_ref *ring, unsigned n,
+			   const uint8_t addr[16], uint16_t port);
+
+/* The client's open session id, or 0 (clears a stale one). */
+uint32_t sig_session_of(struct sig_clients *t, struct sig_client *c);
+/* Start a session for c unless one is open; returns its id. */
+uint32_t sig_session_ensure(struct sig_clients *t, struct sig_client *c,
+			    uint64_t ts_us, uint8_t mode, uint8_t version);
+/* Evidence for c's open session (if any) at ts_us; ties f to it. */
+void sig_evidence(struct sig_clients *t, struct sig_client *c,
+		  struct flow *f, uint64_t ts_us);
+void sig_set_login_phase(struct sig_clients *t, struct sig_client *c,
+			 uint8_t phase);
+/* End c's open session id with reason at ts_us. */
+void sig_session_close(struct sig_clients *t, struct sig_client *c,
+		       uint32_t id, enum session_end_reason reason,
+		       uint64_t ts_us);
+
+#endif
