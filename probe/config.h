@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "log.h"
 #include "values.h"
 
 #define CFG_MAX_COLLECTORS 16
@@ -32,9 +33,6 @@ struct collector_cfg {
 	uint32_t rotate_s;              /* file rotation by time, 0 = off */
 	uint64_t rotate_bytes;          /* file rotation by size, 0 = off */
 };
-
-enum log_dest { LOG_STDERR, LOG_SYSLOG };
-enum log_level { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 struct skyprobe_config {
 	/* site */
@@ -85,6 +83,7 @@ struct skyprobe_config {
 	/* logging */
 	enum log_level log_level;
 	enum log_dest  log_dest;
+	char     log_socket[LOG_SOCKET_MAX]; /* syslog datagrams go here */
 };
 
 /* Fill with the built-in defaults (paper's server addresses included). */

@@ -284,7 +284,7 @@ static int apply_option(struct skyprobe_config *cfg, struct cli *cli,
  * keeps overriding the reloaded file.
  */
 static int build_config(struct skyprobe_config *cfg, struct cli *cli,
-			int argc, char **argv)
+			int argc, char **argv, FILE *err)
 {
 	int opt, n_cli_collectors = 0, bad = 0;
 
@@ -302,7 +302,7 @@ static int build_config(struct skyprobe_config *cfg, struct cli *cli,
 		fprintf(stderr, "skyprobe: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (cli->config_file && config_load_file(cfg, cli->config_file, stderr))
+	if (cli->config_file && config_load_file(cfg, cli->config_file, err))
 		return -1;
 	optind = 1;
 	opterr = 0;
@@ -313,7 +313,7 @@ static int build_config(struct skyprobe_config *cfg, struct cli *cli,
 		return -1;
 	for (int i = 0; i < cli->verbose && cfg->log_level < LOG_LVL_DEBUG; i++)
 		cfg->log_level++;
-	return config_validate(cfg, stderr) ? -1 : 0;
+	return config_validate(cfg, err) ? -1 : 0;
 }
 
 static void on_signal(int signo)
@@ -345,7 +345,7 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int drop_privileges(const char *user, const struct logger *lg)
+static int drop_privileges(const char *user, struct logger *lg)
 {
 	struct passwd *pw = getpwnam(user);
 
@@ -417,13 +417,35 @@ static void refresh_stats(struct probe *pr)
 	}
 }
 
+/*
+ * The file's FILE:LINE:COLUMN report, logged line by line: a daemon
+ * logging to syslog has no terminal to print it on.  Warnings only when
+ * the file loaded.
+ */
+static int reload_build_config(struct probe *pr, struct skyprobe_config *next)
+{
+	struct cli cli;
+	char *report = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&report, &len);
+	int rc;
+
+	rc = build_config(next, &cli, pr->argc, pr->argv, err ? err : stderr);
+	if (err) {
+		fclose(err);
+		log_lines(&pr->log, rc < 0 ? LOG_LVL_ERROR : LOG_LVL_WARNING,
+			  report);
+		free(report);
+	}
+	return rc;
+}
+
 static void reload_config(struct probe *pr)
 {
 	struct skyprobe_config next;
-	struct cli cli;
 
 	log_info(&pr->log, "SIGHUP: reloading the configuration");
-	if (build_config(&next, &cli, pr->argc, pr->argv) < 0) {
+	if (reload_build_config(pr, &next) < 0) {
 		log_error(&pr->log, "reload failed: keeping the running "
 			  "configuration");
 		return;
@@ -679,7 +701,7 @@ int main(int argc, char **argv)
 
 	pr.argc = argc;
 	pr.argv = argv;
-	if (build_config(&pr.cfg, &cli, argc, argv) < 0) {
+	if (build_config(&pr.cfg, &cli, argc, argv, stderr) < 0) {
 		if (!cli.help)
 			fprintf(stderr, "Try 'skyprobe --help'.\n");
 		return EXIT_USAGE;
@@ -707,7 +729,7 @@ int main(int argc, char **argv)
 			"Try 'skyprobe --help'.\n");
 		return EXIT_USAGE;
 	}
-	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest);
+	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest, pr.cfg.log_socket);
 	install_signals();
 	rc = open_pipeline(&pr);
 	if (rc == 0)
