@@ -371,6 +371,21 @@ static uint64_t wall_seconds(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/* The export layer's part of the configuration. */
+static void export_config_of(const struct skyprobe_config *cfg,
+			     struct export_config *ec)
+{
+	_Static_assert(sizeof(ec->collectors) == sizeof(cfg->collectors),
+		       "collector arrays");
+	memset(ec, 0, sizeof(*ec));
+	ec->n_collectors = cfg->n_collectors;
+	memcpy(ec->collectors, cfg->collectors, sizeof(ec->collectors));
+	ec->pen = cfg->pen;
+	ec->observation_domain = cfg->observation_domain;
+	snprintf(ec->elements_file, sizeof(ec->elements_file), "%s",
+		 cfg->elements_file);
+}
+
 /* --- pipeline callbacks ------------------------------------------------- */
 
 static void on_flow_packet(void *ctx, struct flow *f,
@@ -443,6 +458,7 @@ static int reload_build_config(struct probe *pr, struct skyprobe_config *next)
 static void reload_config(struct probe *pr)
 {
 	struct skyprobe_config next;
+	struct export_config ec;
 
 	log_info(&pr->log, "SIGHUP: reloading the configuration");
 	if (reload_build_config(pr, &next) < 0) {
@@ -457,7 +473,8 @@ static void reload_config(struct probe *pr)
 	    next.max_flows != pr->cfg.max_flows)
 		log_warn(&pr->log, "reload: capture source, filter, snap length "
 			 "and flow table size cannot change live; kept");
-	if (exporter_reconfigure(pr->ex, &next, stderr) < 0) {
+	export_config_of(&next, &ec);
+	if (exporter_reconfigure(pr->ex, &ec) < 0) {
 		log_error(&pr->log, "reload: collectors could not be set up; "
 			  "keeping the running configuration");
 		return;
@@ -630,6 +647,7 @@ static int open_pipeline(struct probe *pr)
 		.active_us = (uint64_t)pr->cfg.active_timeout_s * 1000000u,
 		.vlan_in_key = pr->cfg.vlan_in_key,
 	};
+	struct export_config ec;
 	char err[512];
 
 	pr->cap = capture_open(&co, err, sizeof(err));
@@ -645,7 +663,8 @@ static int open_pipeline(struct probe *pr)
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
 	}
-	pr->ex = exporter_new(&pr->cfg, stderr);
+	export_config_of(&pr->cfg, &ec);
+	pr->ex = exporter_new(&ec, &pr->log);
 	if (!pr->ex)
 		return EXIT_NO_EXPORT;
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
@@ -729,7 +748,8 @@ int main(int argc, char **argv)
 			"Try 'skyprobe --help'.\n");
 		return EXIT_USAGE;
 	}
-	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest, pr.cfg.log_socket);
+	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest,
+		 pr.cfg.log_socket);
 	install_signals();
 	rc = open_pipeline(&pr);
 	if (rc == 0)
