@@ -116,12 +116,15 @@ void log_open(struct logger *lg, enum log_level level, enum log_dest dest,
 		fall_back(lg, errno);
 }
 
+/* By dest, not fd alone: a zeroed logger (stderr) has fd 0, stdin. */
 void log_close(struct logger *lg)
 {
-	if (lg && lg->fd >= 0)
+	if (!lg || lg->dest != LOG_DEST_SYSLOG)
+		return;
+	if (lg->fd >= 0)
 		close(lg->fd);
-	if (lg)
-		lg->fd = -1;
+	lg->fd = -1;
+	lg->dest = LOG_DEST_STDERR;
 }
 
 void log_msg(struct logger *lg, enum log_level level, const char *fmt, ...)
