@@ -118,6 +118,7 @@ static const struct key_spec signature_keys[] = {
 static const struct key_spec logging_keys[] = {
 	CK("level", V_LEVEL, log_level, 0, 0),
 	CK("destination", V_DEST, log_dest, 0, 0),
+	CK("syslog_socket", V_STR, log_socket, 0, 0),
 };
 
 _Static_assert(sizeof(signature_keys) / sizeof(signature_keys[0]) <=
@@ -151,7 +152,7 @@ static const struct name_value level_names[] = {
 	{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG }, { NULL, 0 }
 };
 static const struct name_value dest_names[] = {
-	{ "stderr", LOG_STDERR }, { "syslog", LOG_SYSLOG }, { NULL, 0 }
+	{ "stderr", LOG_DEST_STDERR }, { "syslog", LOG_DEST_SYSLOG }, { NULL, 0 }
 };
 static const struct name_value profile_names[] = {
 	{ "full", PROFILE_FULL }, { "nfdump", PROFILE_NFDUMP }, { NULL, 0 }
@@ -303,7 +304,8 @@ void config_defaults(struct skyprobe_config *cfg)
 	cfg->max_sessions = 65536;
 	cfg->session_timeout_s = 3600;
 	cfg->log_level = LOG_LVL_INFO;
-	cfg->log_dest = LOG_STDERR;
+	cfg->log_dest = LOG_DEST_STDERR;
+	strcpy(cfg->log_socket, LOG_SOCKET_DEFAULT);
 }
 
 /* ---- problem reporting -------------------------------------------------- */
@@ -1400,7 +1402,7 @@ int config_validate(const struct skyprobe_config *cfg, FILE *err)
 	if ((unsigned)cfg->log_level > LOG_LVL_DEBUG)
 		complain(err, &problems, "'logging.level' is invalid, expected "
 			 "error, warning, info or debug");
-	if ((unsigned)cfg->log_dest > LOG_SYSLOG)
+	if ((unsigned)cfg->log_dest > LOG_DEST_SYSLOG)
 		complain(err, &problems, "'logging.destination' is invalid, "
 			 "expected stderr or syslog");
 	/* Legal but rarely meant: long flows would be cut before going idle. */

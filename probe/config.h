@@ -12,29 +12,14 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "export.h"               /* collector specs */
+#include "log.h"                  /* level, destination */
 #include "values.h"
 
-#define CFG_MAX_COLLECTORS 16
+#define CFG_MAX_COLLECTORS EXPORT_MAX_COLLECTORS
 #define CFG_MAX_PREFIXES   64
 #define CFG_MAX_SERVERS    VALUES_MAX_ADDRS
 #define CFG_STR            256
-
-enum collector_kind { COLLECTOR_TCP, COLLECTOR_UDP, COLLECTOR_FILE };
-enum export_profile { PROFILE_FULL, PROFILE_NFDUMP };
-
-struct collector_cfg {
-	enum collector_kind kind;
-	enum export_profile profile;
-	char     host[CFG_STR];         /* TCP/UDP */
-	char     port[16];
-	char     path[CFG_STR];         /* file; "-" is standard output */
-	uint32_t template_refresh_s;    /* UDP template resend interval */
-	uint32_t rotate_s;              /* file rotation by time, 0 = off */
-	uint64_t rotate_bytes;          /* file rotation by size, 0 = off */
-};
-
-enum log_dest { LOG_STDERR, LOG_SYSLOG };
-enum log_level { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 struct skyprobe_config {
 	/* site */
@@ -85,6 +70,7 @@ struct skyprobe_config {
 	/* logging */
 	enum log_level log_level;
 	enum log_dest  log_dest;
+	char     log_socket[LOG_SOCKET_MAX]; /* syslog datagrams go here */
 };
 
 /* Fill with the built-in defaults (paper's server addresses included). */

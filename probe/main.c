@@ -283,7 +283,7 @@ static int apply_option(struct skyprobe_config *cfg, struct cli *cli,
  * keeps overriding the reloaded file.
  */
 static int build_config(struct skyprobe_config *cfg, struct cli *cli,
-			int argc, char **argv)
+			int argc, char **argv, FILE *err)
 {
 	int opt, n_cli_collectors = 0, bad = 0;
 
@@ -301,7 +301,7 @@ static int build_config(struct skyprobe_config *cfg, struct cli *cli,
 		fprintf(stderr, "skyprobe: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (cli->config_file && config_load_file(cfg, cli->config_file, stderr))
+	if (cli->config_file && config_load_file(cfg, cli->config_file, err))
 		return -1;
 	optind = 1;
 	opterr = 0;
@@ -312,7 +312,7 @@ static int build_config(struct skyprobe_config *cfg, struct cli *cli,
 		return -1;
 	for (int i = 0; i < cli->verbose && cfg->log_level < LOG_LVL_DEBUG; i++)
 		cfg->log_level++;
-	return config_validate(cfg, stderr) ? -1 : 0;
+	return config_validate(cfg, err) ? -1 : 0;
 }
 
 static void on_signal(int signo)
@@ -344,7 +344,7 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int drop_privileges(const char *user, const struct logger *lg)
+static int drop_privileges(const char *user, struct logger *lg)
 {
 	struct passwd *pw = getpwnam(user);
 
@@ -397,6 +397,21 @@ static void sig_config_from(struct sig_config *sc,
 	sc->session_timeout_s = cfg->session_timeout_s;
 }
 
+/* The export layer's part of the configuration. */
+static void export_config_from(struct export_config *ec,
+			       const struct skyprobe_config *cfg)
+{
+	_Static_assert(sizeof(ec->collectors) == sizeof(cfg->collectors),
+		       "collector arrays");
+	memset(ec, 0, sizeof(*ec));
+	ec->n_collectors = cfg->n_collectors;
+	memcpy(ec->collectors, cfg->collectors, sizeof(ec->collectors));
+	ec->pen = cfg->pen;
+	ec->observation_domain = cfg->observation_domain;
+	snprintf(ec->elements_file, sizeof(ec->elements_file), "%s",
+		 cfg->elements_file);
+}
+
 /* --- pipeline callbacks ------------------------------------------------- */
 
 static void on_flow_packet(void *ctx, struct flow *f,
@@ -444,13 +459,36 @@ static void refresh_stats(struct probe *pr)
 	}
 }
 
+/*
+ * The file's FILE:LINE:COLUMN report, logged line by line: a daemon
+ * logging to syslog has no terminal to print it on.  Warnings only when
+ * the file loaded.
+ */
+static int reload_build_config(struct probe *pr, struct skyprobe_config *next)
+{
+	struct cli cli;
+	char *report = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&report, &len);
+	int rc;
+
+	rc = build_config(next, &cli, pr->argc, pr->argv, err ? err : stderr);
+	if (err) {
+		fclose(err);
+		log_lines(&pr->log, rc < 0 ? LOG_LVL_ERROR : LOG_LVL_WARNING,
+			  report);
+		free(report);
+	}
+	return rc;
+}
+
 static void reload_config(struct probe *pr)
 {
 	struct skyprobe_config next;
-	struct cli cli;
+	struct export_config ec;
 
 	log_info(&pr->log, "SIGHUP: reloading the configuration");
-	if (build_config(&next, &cli, pr->argc, pr->argv) < 0) {
+	if (reload_build_config(pr, &next) < 0) {
 		log_error(&pr->log, "reload failed: keeping the running "
 			  "configuration");
 		return;
@@ -462,7 +500,8 @@ static void reload_config(struct probe *pr)
 	    next.max_flows != pr->cfg.max_flows)
 		log_warn(&pr->log, "reload: capture source, filter, snap length "
 			 "and flow table size cannot change live; kept");
-	if (exporter_reconfigure(pr->ex, &next, stderr) < 0) {
+	export_config_from(&ec, &next);
+	if (exporter_reconfigure(pr->ex, &ec) < 0) {
 		log_error(&pr->log, "reload: collectors could not be set up; "
 			  "keeping the running configuration");
 		return;
@@ -637,6 +676,7 @@ static int open_pipeline(struct probe *pr)
 		.active_us = (uint64_t)pr->cfg.active_timeout_s * 1000000u,
 		.vlan_in_key = pr->cfg.vlan_in_key,
 	};
+	struct export_config ec;
 	char err[512];
 
 	pr->cap = capture_open(&co, err, sizeof(err));
@@ -652,7 +692,8 @@ static int open_pipeline(struct probe *pr)
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
 	}
-	pr->ex = exporter_new(&pr->cfg, stderr);
+	export_config_from(&ec, &pr->cfg);
+	pr->ex = exporter_new(&ec, &pr->log);
 	if (!pr->ex)
 		return EXIT_NO_EXPORT;
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
@@ -711,7 +752,7 @@ int main(int argc, char **argv)
 
 	pr.argc = argc;
 	pr.argv = argv;
-	if (build_config(&pr.cfg, &cli, argc, argv) < 0) {
+	if (build_config(&pr.cfg, &cli, argc, argv, stderr) < 0) {
 		if (!cli.help)
 			fprintf(stderr, "Try 'skyprobe --help'.\n");
 		return EXIT_USAGE;
@@ -739,7 +780,8 @@ int main(int argc, char **argv)
 			"Try 'skyprobe --help'.\n");
 		return EXIT_USAGE;
 	}
-	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest);
+	log_open(&pr.log, pr.cfg.log_level, pr.cfg.log_dest,
+		 pr.cfg.log_socket);
 	install_signals();
 	rc = open_pipeline(&pr);
 	if (rc == 0)

@@ -117,7 +117,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg.max_sessions, 65536);
 	ck_assert_uint_eq(cfg.session_timeout_s, 3600);
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_INFO);
-	ck_assert_int_eq(cfg.log_dest, LOG_STDERR);
+	ck_assert_int_eq(cfg.log_dest, LOG_DEST_STDERR);
+	ck_assert_str_eq(cfg.log_socket, "/dev/log");
 	ck_assert_int_eq(config_validate(&cfg, NULL), 0);
 }
 END_TEST
@@ -312,12 +313,43 @@ START_TEST(test_logging)
 	ck_assert_int_eq(load("logging:\n  level: debug\n"
 			      "  destination: syslog\n"), 0);
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_DEBUG);
-	ck_assert_int_eq(cfg.log_dest, LOG_SYSLOG);
+	ck_assert_int_eq(cfg.log_dest, LOG_DEST_SYSLOG);
 	ck_assert_int_eq(load("logging: {level: error}\n"), 0);
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_ERROR);
 	ck_assert_int_eq(load("logging: {level: warning}\n"), 0);
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_WARNING);
-	ck_assert_int_eq(cfg.log_dest, LOG_STDERR);
+	ck_assert_int_eq(cfg.log_dest, LOG_DEST_STDERR);
+	ck_assert_str_eq(cfg.log_socket, "/dev/log");
+}
+END_TEST
+
+START_TEST(test_logging_syslog_socket)
+{
+	char text[200];
+	char *printed = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	ck_assert_int_eq(load("logging:\n  destination: syslog\n"
+			      "  syslog_socket: /run/test/log\n"), 0);
+	ck_assert_int_eq(cfg.log_dest, LOG_DEST_SYSLOG);
+	ck_assert_str_eq(cfg.log_socket, "/run/test/log");
+	/* --check-config prints it. */
+	out = open_memstream(&printed, &len);
+	config_print(&cfg, out);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(printed, "\nlogging:\n  level: info\n"
+				     "  destination: syslog\n"
+				     "  syslog_socket: \"/run/test/log\"\n"));
+	free(printed);
+	/* At most sun_path's 107 bytes. */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "logging: {syslog_socket: /");
+	memset(text + strlen(text), 'x', 107);
+	strcat(text, "}\n");
+	ck_assert_int_eq(load(text), 1);
+	ck_assert_ptr_nonnull(strstr(errors, "'logging.syslog_socket' is too long "
+				     "(108 bytes), expected at most 107 bytes"));
 }
 END_TEST
 
@@ -377,7 +409,7 @@ START_TEST(test_error_unknown_key_list)
 		      "signature, logging\n");
 	expect_errors("logging:\n  color: red\n", 1,
 		      "t.yaml:2:3: unknown key 'color' in 'logging', "
-		      "expected one of level, destination\n");
+		      "expected one of level, destination, syslog_socket\n");
 }
 END_TEST
 
@@ -847,7 +879,8 @@ static const char rich_yaml[] =
 	"  session_timeout: 30d\n"
 	"logging:\n"
 	"  level: debug\n"
-	"  destination: syslog\n";
+	"  destination: syslog\n"
+	"  syslog_socket: /tmp/skyprobe log\n";
 
 static void assert_round_trip(const struct skyprobe_config *orig)
 {
@@ -1000,6 +1033,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_export);
 	tcase_add_test(tc, test_signature);
 	tcase_add_test(tc, test_logging);
+	tcase_add_test(tc, test_logging_syslog_socket);
 	tcase_add_test(tc, test_booleans);
 	tcase_add_test(tc, test_merge_keeps_unset_keys);
 	tcase_add_test(tc, test_error_unknown_key_suggestion);

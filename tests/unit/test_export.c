@@ -406,7 +406,15 @@ static void remove_tmpdir(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static void base_cfg(struct skyprobe_config *cfg)
+/* A logger writing lines to fp: /dev/null where failures are expected. */
+static struct logger *to_stream(struct logger *lg, FILE *fp)
+{
+	log_open(lg, LOG_LVL_INFO, LOG_DEST_STDERR, NULL);
+	lg->stream = fp;
+	return lg;
+}
+
+static void base_cfg(struct export_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->pen = PEN;
@@ -415,7 +423,7 @@ static void base_cfg(struct skyprobe_config *cfg)
 		 elements());
 }
 
-static void add_file(struct skyprobe_config *cfg, const char *name,
+static void add_file(struct export_config *cfg, const char *name,
 		     enum export_profile profile, char *path_out)
 {
 	struct collector_cfg *c = &cfg->collectors[cfg->n_collectors++];
@@ -427,7 +435,7 @@ static void add_file(struct skyprobe_config *cfg, const char *name,
 		strcpy(path_out, c->path);
 }
 
-static void add_net(struct skyprobe_config *cfg, enum collector_kind kind,
+static void add_net(struct export_config *cfg, enum collector_kind kind,
 		    enum export_profile profile, uint16_t port)
 {
 	struct collector_cfg *c = &cfg->collectors[cfg->n_collectors++];
@@ -586,12 +594,12 @@ static void make_stats(struct probe_stats *st)
 }
 
 /* Export the standard set of records and close. */
-static void export_all(const struct skyprobe_config *cfg)
+static void export_all(const struct export_config *cfg)
 {
 	struct flow f[4];
 	struct session_rec s[3];
 	struct probe_stats st;
-	struct exporter *ex = exporter_new(cfg, stderr);
+	struct exporter *ex = exporter_new(cfg, NULL);
 
 	ck_assert(ex != NULL);
 	make_flows(f);
@@ -710,8 +718,8 @@ static int type_named(const struct seen *sn, const char *name, uint32_t pen,
 
 START_TEST(full_profile_file)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR];
+	struct export_config cfg;
+	char path[EXPORT_STR];
 	struct seen *sn = calloc(1, sizeof(*sn));
 	const struct c_flow *r;
 	const struct c_sess *s;
@@ -817,8 +825,8 @@ END_TEST
 
 START_TEST(nfdump_profile_file)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR];
+	struct export_config cfg;
+	char path[EXPORT_STR];
 	struct seen *sn = calloc(1, sizeof(*sn));
 
 	make_tmpdir();
@@ -850,8 +858,8 @@ END_TEST
 
 START_TEST(other_pen)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR];
+	struct export_config cfg;
+	char path[EXPORT_STR];
 	struct seen *sn = calloc(1, sizeof(*sn));
 
 	make_tmpdir();
@@ -879,8 +887,8 @@ END_TEST
 /* Records beyond one message: the buffer is emitted and refilled. */
 START_TEST(many_flows_span_messages)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR];
+	struct export_config cfg;
+	char path[EXPORT_STR];
 	struct flow f[4];
 	struct exporter *ex;
 	fbCollector_t *coll;
@@ -898,7 +906,7 @@ START_TEST(many_flows_span_messages)
 	make_flows(f);
 	base_cfg(&cfg);
 	add_file(&cfg, "many.ipfix", PROFILE_FULL, path);
-	ex = exporter_new(&cfg, stderr);
+	ex = exporter_new(&cfg, NULL);
 	ck_assert(ex != NULL);
 	for (uint16_t i = 0; i < 3000; i++) {
 		f[i % 4].key.sport = i;
@@ -946,20 +954,34 @@ END_TEST
 
 START_TEST(bad_config)
 {
-	struct skyprobe_config cfg;
-	FILE *devnull = fopen("/dev/null", "w");
+	struct export_config cfg;
+	struct logger lg;
+	char *text = NULL, want[300];
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
 
 	make_tmpdir();
+	to_stream(&lg, out);
 	base_cfg(&cfg);
 	strcpy(cfg.elements_file, "/nonexistent/skyprobe.xml");
-	ck_assert(exporter_new(&cfg, devnull) == NULL);
+	ck_assert(exporter_new(&cfg, &lg) == NULL);
 	base_cfg(&cfg);
 	cfg.pen = 0;
-	ck_assert(exporter_new(&cfg, devnull) == NULL);
+	ck_assert(exporter_new(&cfg, &lg) == NULL);
 	base_cfg(&cfg);
 	add_file(&cfg, "no/such/dir/x.ipfix", PROFILE_FULL, NULL);
-	ck_assert(exporter_new(&cfg, devnull) == NULL);
-	fclose(devnull);
+	ck_assert(exporter_new(&cfg, &lg) == NULL);
+	fclose(out);
+	/* Through the logger, one line each. */
+	snprintf(want, sizeof(want), "skyprobe: error: export: enterprise "
+		 "number 0 is reserved\nskyprobe: error: export: "
+		 "%s/no/such/dir/x.ipfix: cannot write: No such file or "
+		 "directory\n", tmpdir);
+	ck_assert_ptr_nonnull(strstr(text, "skyprobe: error: "
+				     "/nonexistent/skyprobe.xml: cannot read "
+				     "element file: "));
+	ck_assert_ptr_nonnull(strstr(text, want));
+	free(text);
 	remove_tmpdir();
 }
 END_TEST
@@ -998,8 +1020,8 @@ static char *run_capture(const char *cmd)
 
 START_TEST(ipfixdump_names)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR], cmd[1024];
+	struct export_config cfg;
+	char path[EXPORT_STR], cmd[1024];
 	char *out;
 
 	if (system("ipfixDump --version >/dev/null 2>&1") != 0) {
@@ -1050,8 +1072,8 @@ static int count_files(const char *pattern)
 
 START_TEST(rotation_by_size)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR], pattern[CFG_STR + 8];
+	struct export_config cfg;
+	char path[EXPORT_STR], pattern[EXPORT_STR + 8];
 	struct flow f[4];
 	struct exporter *ex;
 	struct seen *sn = calloc(1, sizeof(*sn));
@@ -1063,7 +1085,7 @@ START_TEST(rotation_by_size)
 	base_cfg(&cfg);
 	add_file(&cfg, "rot.ipfix", PROFILE_NFDUMP, path);
 	cfg.collectors[0].rotate_bytes = 1;
-	ex = exporter_new(&cfg, stderr);
+	ex = exporter_new(&cfg, NULL);
 	ck_assert(ex != NULL);
 	for (int i = 0; i < 3; i++) {
 		exporter_flow(ex, &f[0], END_IDLE_TIMEOUT);
@@ -1087,10 +1109,11 @@ END_TEST
 
 START_TEST(reconfigure_keeps_unchanged)
 {
-	struct skyprobe_config cfg;
-	char a[CFG_STR], b[CFG_STR], c[CFG_STR];
+	struct export_config cfg;
+	char a[EXPORT_STR], b[EXPORT_STR], c[EXPORT_STR];
 	struct flow f[4];
 	struct exporter *ex;
+	struct logger lg;
 	struct seen *sn = calloc(1, sizeof(*sn));
 
 	make_tmpdir();
@@ -1098,14 +1121,14 @@ START_TEST(reconfigure_keeps_unchanged)
 	base_cfg(&cfg);
 	add_file(&cfg, "a.ipfix", PROFILE_FULL, a);
 	add_file(&cfg, "b.ipfix", PROFILE_FULL, b);
-	ex = exporter_new(&cfg, stderr);
+	ex = exporter_new(&cfg, to_stream(&lg, stderr));
 	ck_assert(ex != NULL);
 	exporter_flow(ex, &f[0], END_IDLE_TIMEOUT);
 
 	base_cfg(&cfg);
 	add_file(&cfg, "b.ipfix", PROFILE_FULL, b);
 	add_file(&cfg, "c.ipfix", PROFILE_FULL, c);
-	ck_assert_int_eq(exporter_reconfigure(ex, &cfg, stderr), 0);
+	ck_assert_int_eq(exporter_reconfigure(ex, &cfg), 0);
 	exporter_flow(ex, &f[1], END_IDLE_TIMEOUT);
 
 	/* A failed reconfiguration changes nothing. */
@@ -1113,7 +1136,9 @@ START_TEST(reconfigure_keeps_unchanged)
 	{
 		FILE *devnull = fopen("/dev/null", "w");
 
-		ck_assert_int_eq(exporter_reconfigure(ex, &cfg, devnull), -1);
+		lg.stream = devnull;
+		ck_assert_int_eq(exporter_reconfigure(ex, &cfg), -1);
+		lg.stream = stderr;
 		fclose(devnull);
 	}
 	exporter_flow(ex, &f[2], END_IDLE_TIMEOUT);
@@ -1135,8 +1160,8 @@ END_TEST
 /* A new PEN rebuilds the model; the file keeps what it had. */
 START_TEST(reconfigure_new_pen)
 {
-	struct skyprobe_config cfg;
-	char path[CFG_STR];
+	struct export_config cfg;
+	char path[EXPORT_STR];
 	struct flow f[4];
 	struct exporter *ex;
 	struct seen *sn = calloc(1, sizeof(*sn));
@@ -1145,11 +1170,11 @@ START_TEST(reconfigure_new_pen)
 	make_flows(f);
 	base_cfg(&cfg);
 	add_file(&cfg, "pen.ipfix", PROFILE_FULL, path);
-	ex = exporter_new(&cfg, stderr);
+	ex = exporter_new(&cfg, NULL);
 	ck_assert(ex != NULL);
 	exporter_flow(ex, &f[1], END_IDLE_TIMEOUT);
 	cfg.pen = 12345;
-	ck_assert_int_eq(exporter_reconfigure(ex, &cfg, stderr), 0);
+	ck_assert_int_eq(exporter_reconfigure(ex, &cfg), 0);
 	exporter_flow(ex, &f[1], END_IDLE_TIMEOUT);
 	exporter_free(ex);
 	read_file(path, sn);
@@ -1196,11 +1221,12 @@ static int listen_on(int type, uint16_t port)
 
 START_TEST(tcp_down_counts_and_reconnects)
 {
-	struct skyprobe_config cfg;
+	struct export_config cfg;
 	struct flow f[4];
 	struct session_rec s[3];
 	struct probe_stats st;
 	struct exporter *ex;
+	struct logger lg;
 	struct seen *sn = calloc(1, sizeof(*sn));
 	uint16_t port = free_port(SOCK_STREAM);
 	uint64_t now = (uint64_t)time(NULL);
@@ -1214,7 +1240,7 @@ START_TEST(tcp_down_counts_and_reconnects)
 	make_stats(&st);
 	base_cfg(&cfg);
 	add_net(&cfg, COLLECTOR_TCP, PROFILE_FULL, port);
-	ex = exporter_new(&cfg, devnull);
+	ex = exporter_new(&cfg, to_stream(&lg, devnull));
 	ck_assert(ex != NULL);
 	for (int i = 0; i < 4; i++)
 		exporter_flow(ex, &f[i], reasons[i]);
@@ -1263,9 +1289,10 @@ END_TEST
 
 START_TEST(tcp_collector_goes_away)
 {
-	struct skyprobe_config cfg;
+	struct export_config cfg;
 	struct flow f[4];
 	struct exporter *ex;
+	struct logger lg;
 	uint16_t port = free_port(SOCK_STREAM);
 	uint64_t now = (uint64_t)time(NULL);
 	int lfd = listen_on(SOCK_STREAM, port), cfd;
@@ -1274,7 +1301,7 @@ START_TEST(tcp_collector_goes_away)
 	make_flows(f);
 	base_cfg(&cfg);
 	add_net(&cfg, COLLECTOR_TCP, PROFILE_FULL, port);
-	ex = exporter_new(&cfg, devnull);
+	ex = exporter_new(&cfg, to_stream(&lg, devnull));
 	ck_assert(ex != NULL);
 	cfd = accept(lfd, NULL, NULL);
 	ck_assert_int_ge(cfd, 0);
@@ -1306,7 +1333,7 @@ END_TEST
 
 START_TEST(udp_datagrams)
 {
-	struct skyprobe_config cfg;
+	struct export_config cfg;
 	struct flow f[4];
 	struct exporter *ex;
 	uint16_t port = free_port(SOCK_DGRAM);
@@ -1321,7 +1348,7 @@ START_TEST(udp_datagrams)
 	base_cfg(&cfg);
 	add_net(&cfg, COLLECTOR_UDP, PROFILE_NFDUMP, port);
 	cfg.collectors[0].template_refresh_s = 5;
-	ex = exporter_new(&cfg, stderr);
+	ex = exporter_new(&cfg, NULL);
 	ck_assert(ex != NULL);
 	exporter_flow(ex, &f[0], END_IDLE_TIMEOUT);
 	exporter_tick(ex, now);

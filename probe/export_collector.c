@@ -1,0 +1,462 @@
+/*
+ * export_collector.c - owns where records go: one collector's connection,
+ * its libfixbuf session and buffer, back-off, rotation, refresh and the
+ * records it could not send.
+ *
+ * Each collector has its own fbSession/fBuf, built from scratch whenever the
+ * collector (re)connects or a file is (re)opened, so templates, RFC 5610
+ * type records and application-name options records always lead the stream.
+ * Buffers run in manual mode: we emit ourselves, so we know exactly which
+ * records a failed emit lost and can count them as not sent.
+ *
+ * TCP does not use fbExporterAllocNet: its connect() and write() block, and
+ * a collector that silently drops SYNs would stall the capture for minutes.
+ * We connect a non-blocking socket ourselves, then hand it to libfixbuf as
+ * a stream (fbExporterAllocFP) with a send timeout.  SIGPIPE must be
+ * ignored by the program (main does); a dead peer then shows up as EPIPE.
+ */
+#include "export_collector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REFRESH_DEFAULT_S  600          /* UDP template refresh when 0 */
+#define BACKOFF_MAX_S      60
+#define CONNECT_TIMEOUT_S  10           /* non-blocking connect give-up */
+#define START_CONNECT_MS   1000         /* wait at start only */
+#define SEND_TIMEOUT_S     2            /* longest a stalled TCP peer blocks */
+
+/* --- small helpers ------------------------------------------------------- */
+
+static void say(const struct collector *c, enum log_level level,
+		const char *what, const char *detail)
+{
+	const struct collector_cfg *cc = &c->cfg;
+	const char *sep = detail ? ": " : "";
+
+	if (c->quiet)
+		return;
+	if (!detail)
+		detail = "";
+	if (cc->kind == COLLECTOR_FILE)
+		log_msg(c->log, level, "export: %s: %s%s%s", cc->path, what,
+			sep, detail);
+	else
+		log_msg(c->log, level, "export: %s://%s:%s: %s%s%s",
+			cc->kind == COLLECTOR_TCP ? "tcp" : "udp", cc->host,
+			cc->port, what, sep, detail);
+}
+
+static void tally_add(struct tally *to, const struct tally *t)
+{
+	to->records += t->records;
+	to->flows += t->flows;
+	to->packets += t->packets;
+	to->octets += t->octets;
+}
+
+/* --- collector life cycle -------------------------------------------------- */
+
+void collector_close(struct collector *c)
+{
+	if (c->fbuf)
+		fBufFree(c->fbuf);      /* frees session and exporter */
+	c->fbuf = NULL;
+	if (c->fp && c->fp_owned)
+		fclose(c->fp);
+	else if (c->fp)
+		fflush(c->fp);
+	c->fp = NULL;
+	if (c->connect_fd >= 0)
+		close(c->connect_fd);
+	c->connect_fd = -1;
+}
+
+/* Give up on the current connection: what it had buffered is lost. */
+static void collector_down(struct collector *c, const char *why)
+{
+	int was_up = c->state == COLL_UP;
+	char msg[160];
+
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	tally_add(&c->not_sent, &c->pending);
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->dirty = 0;
+	collector_close(c);
+	c->state = COLL_DOWN;
+	c->retry_at_s = c->now_s + c->backoff_s;
+	if (was_up || c->backoff_s == 1) {
+		snprintf(msg, sizeof(msg), "unavailable, retrying in %us",
+			 c->backoff_s);
+		say(c, LOG_LVL_WARNING, msg, why);
+	}
+	c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ?
+		       BACKOFF_MAX_S : c->backoff_s * 2;
+}
+
+static void collector_fail(struct collector *c, GError **gerr)
+{
+	collector_down(c, *gerr ? (*gerr)->message : "error");
+	g_clear_error(gerr);
+}
+
+static int send_metadata(struct collector *c, GError **gerr)
+{
+	c->dirty = 1;
+	return ipfix_write_metadata(c->wire, c->fbuf, c->cfg.profile, gerr);
+}
+
+/* Build fbSession and fBuf on a libfixbuf exporter; send the metadata. */
+static int collector_attach(struct collector *c, fbExporter_t *exp)
+{
+	GError *gerr = NULL;
+	fbSession_t *s = ipfix_session_new(c->wire, c->cfg.profile, &gerr);
+
+	if (!s) {
+		say(c, LOG_LVL_ERROR, "cannot build templates",
+		    gerr ? gerr->message : "");
+		g_clear_error(&gerr);
+		fbExporterClose(exp);
+		return -1;
+	}
+	c->fbuf = fBufAllocForExport(s, exp);
+	c->state = COLL_UP;
+	c->last_refresh_s = c->now_s;
+	if (send_metadata(c, &gerr) < 0) {
+		collector_fail(c, &gerr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rotated files are PATH.YYYYmmddHHMMSS (UTC, opening time), with -N
+ * added when that name exists already. */
+static FILE *open_rotated(const struct collector *c, uint64_t now_s)
+{
+	char base[EXPORT_STR + 32], name[EXPORT_STR + 48];
+	time_t t = (time_t)now_s;
+	struct tm tm;
+	FILE *fp = NULL;
+
+	gmtime_r(&t, &tm);
+	snprintf(base, sizeof(base), "%s.%04d%02d%02d%02d%02d%02d",
+		 c->cfg.path, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	for (int i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(name, sizeof(name), "%s", base);
+		else
+			snprintf(name, sizeof(name), "%s-%d", base, i);
+		fp = fopen(name, "wx");
+		if (fp || errno != EEXIST)
+			break;
+	}
+	return fp;
+}
+
+static int file_open(struct collector *c)
+{
+	if (strcmp(c->cfg.path, "-") == 0) {
+		c->fp = stdout;
+		c->fp_owned = 0;
+	} else {
+		if (c->cfg.rotate_s || c->cfg.rotate_bytes)
+			c->fp = open_rotated(c, c->now_s);
+		else    /* after a failure, keep what was written */
+			c->fp = fopen(c->cfg.path, c->opened_once ? "a" : "w");
+		if (!c->fp) {
+			collector_down(c, strerror(errno));
+			return -1;
+		}
+		c->fp_owned = 1;
+	}
+	c->opened_once = 1;
+	c->opened_s = c->now_s;
+	return collector_attach(c, fbExporterAllocFP(c->fp));
+}
+
+static int udp_open(struct collector *c)
+{
+	fbConnSpec_t spec = FB_CONNSPEC_INIT;
+
+	spec.transport = FB_UDP;        /* the default, SCTP, aborts */
+	spec.host = c->cfg.host;
+	spec.svc = c->cfg.port;
+	return collector_attach(c, fbExporterAllocNet(&spec));
+}
+
+/* Start a non-blocking connect; COLL_CONNECTING until it completes. */
+static int tcp_start(struct collector *c)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	int fd = -1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(c->cfg.host, c->cfg.port, &hints, &res);
+	if (rc != 0) {
+		collector_down(c, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	rc = errno;
+	freeaddrinfo(res);
+	if (fd < 0) {
+		collector_down(c, strerror(rc));
+		return -1;
+	}
+	c->connect_fd = fd;
+	c->connect_start_s = c->now_s;
+	c->state = COLL_CONNECTING;
+	return 0;
+}
+
+/* Poll a connect in progress for up to wait_ms; attach when it is done. */
+static void tcp_check(struct collector *c, int wait_ms)
+{
+	struct pollfd pfd = { .fd = c->connect_fd, .events = POLLOUT };
+	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+	int soerr = 0, fd = c->connect_fd;
+	socklen_t len = sizeof(soerr);
+
+	if (poll(&pfd, 1, wait_ms) == 0) {
+		if (c->now_s - c->connect_start_s >= CONNECT_TIMEOUT_S)
+			collector_down(c, "connect timed out");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (soerr) {
+		collector_down(c, strerror(soerr));
+		return;
+	}
+	/* Blocking from now on, but never for more than SEND_TIMEOUT_S. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->fp = fdopen(fd, "w");
+	if (!c->fp) {
+		collector_down(c, strerror(errno));
+		return;
+	}
+	c->connect_fd = -1;
+	c->fp_owned = 1;
+	setvbuf(c->fp, NULL, _IONBF, 0);   /* one write per message */
+	if (collector_attach(c, fbExporterAllocFP(c->fp)) == 0) {
+		if (c->backoff_s > 1)
+			say(c, LOG_LVL_INFO, "connected", NULL);
+		c->backoff_s = 1;
+	}
+}
+
+static void collector_open(struct collector *c)
+{
+	switch (c->cfg.kind) {
+	case COLLECTOR_FILE:
+		file_open(c);
+		break;
+	case COLLECTOR_UDP:
+		udp_open(c);
+		break;
+	case COLLECTOR_TCP:
+		tcp_start(c);
+		break;
+	}
+}
+
+int collector_start(struct collector *c, const struct collector_cfg *cc,
+		    const struct ipfix_wire *w, struct logger *lg, int append,
+		    uint64_t now_s)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = *cc;
+	c->wire = w;
+	c->log = lg;
+	c->now_s = now_s;
+	c->connect_fd = -1;
+	c->backoff_s = 1;
+	c->state = COLL_DOWN;
+	c->opened_once = append;
+	if (cc->kind == COLLECTOR_FILE) {
+		c->quiet = 1;           /* one message, below */
+		rc = file_open(c);
+		c->quiet = 0;
+		if (rc < 0) {
+			log_error(lg, "export: %s: cannot write: %s", cc->path,
+				  c->why);
+			collector_close(c);
+			return -1;
+		}
+		return 0;
+	}
+	collector_open(c);
+	if (c->state == COLL_CONNECTING)
+		tcp_check(c, START_CONNECT_MS);
+	return 0;
+}
+
+/* --- appending ------------------------------------------------------------- */
+
+static int emit(struct collector *c)
+{
+	GError *gerr = NULL;
+
+	if (!c->fbuf)
+		return -1;
+	if (!c->dirty)
+		return 0;
+	if (!fBufEmit(c->fbuf, &gerr)) {
+		collector_fail(c, &gerr);
+		return -1;
+	}
+	if (c->fp && c->fp_owned && fflush(c->fp) != 0) {
+		collector_down(c, strerror(errno));
+		return -1;
+	}
+	c->flows_sent += c->pending.flows;
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->dirty = 0;
+	return 0;
+}
+
+void collector_append(struct collector *c, const struct ipfix_rec *r,
+		      const struct tally *t)
+{
+	GError *gerr = NULL;
+	uint16_t tid = r->tid, xtid = r->xtid[c->cfg.profile];
+	uint8_t *rec = (uint8_t *)r->data.bytes;
+	size_t size = r->size;
+
+	if (!xtid)
+		return;
+	if (c->state != COLL_UP) {
+		tally_add(&c->not_sent, t);
+		return;
+	}
+	if (!fBufSetInternalTemplate(c->fbuf, tid, &gerr) ||
+	    !fBufSetExportTemplate(c->fbuf, xtid, &gerr))
+		goto fail;
+	if (fBufAppend(c->fbuf, rec, size, &gerr))
+		goto done;
+	if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
+		goto fail;
+	/* Message full: send it and start the next one with this record. */
+	g_clear_error(&gerr);
+	if (emit(c) < 0) {
+		tally_add(&c->not_sent, t);
+		return;
+	}
+	if (!fBufSetInternalTemplate(c->fbuf, tid, &gerr) ||
+	    !fBufSetExportTemplate(c->fbuf, xtid, &gerr) ||
+	    !fBufAppend(c->fbuf, rec, size, &gerr))
+		goto fail;
+done:
+	tally_add(&c->pending, t);
+	c->dirty = 1;
+	return;
+fail:
+	tally_add(&c->pending, t);
+	collector_fail(c, &gerr);
+}
+
+
+static void refresh(struct collector *c)
+{
+	GError *gerr = NULL;
+	uint32_t every = c->cfg.template_refresh_s ?
+			 c->cfg.template_refresh_s : REFRESH_DEFAULT_S;
+
+	if (c->cfg.kind != COLLECTOR_UDP ||
+	    c->now_s - c->last_refresh_s < every)
+		return;
+	c->last_refresh_s = c->now_s;
+	/* Emit first so that a failure cannot take data records with it. */
+	if (emit(c) < 0)
+		return;
+	if (send_metadata(c, &gerr) < 0)
+		collector_fail(c, &gerr);
+}
+
+/* Files: close and start the next one; its not-sent count carries on. */
+static void rotate(struct collector *c)
+{
+	const struct collector_cfg *cc = &c->cfg;
+	long size;
+
+	if (cc->kind != COLLECTOR_FILE || !c->fp_owned ||
+	    (!cc->rotate_s && !cc->rotate_bytes))
+		return;
+	size = ftell(c->fp);
+	if ((cc->rotate_s && c->now_s - c->opened_s >= cc->rotate_s) ||
+	    (cc->rotate_bytes && size >= 0 &&
+	     (uint64_t)size >= cc->rotate_bytes)) {
+		if (emit(c) < 0)
+			return;
+		collector_close(c);
+		c->state = COLL_DOWN;
+		file_open(c);
+	}
+}
+
+void collector_tick(struct collector *c, uint64_t now_s)
+{
+	c->now_s = now_s;
+	/* A clock stepped back must not postpone retries for long. */
+	if (c->retry_at_s > now_s + BACKOFF_MAX_S)
+		c->retry_at_s = now_s;
+	if (c->last_refresh_s > now_s)
+		c->last_refresh_s = now_s;
+	if (c->state == COLL_DOWN && now_s >= c->retry_at_s)
+		collector_open(c);
+	if (c->state == COLL_CONNECTING)
+		tcp_check(c, 0);
+	if (c->state != COLL_UP)
+		return;
+	refresh(c);
+	emit(c);
+	if (c->state == COLL_UP)
+		rotate(c);
+}
+
+uint64_t collector_exported_flows(const struct collector *c)
+{
+	return c->flows_sent + c->pending.flows;
+}
+
+void collector_finish(struct collector *c)
+{
+	emit(c);
+	collector_close(c);
+}
+
+int collector_same_cfg(const struct collector_cfg *a,
+		       const struct collector_cfg *b)
+{
+	return a->kind == b->kind && a->profile == b->profile &&
+	       strcmp(a->host, b->host) == 0 &&
+	       strcmp(a->port, b->port) == 0 &&
+	       strcmp(a->path, b->path) == 0 &&
+	       a->template_refresh_s == b->template_refresh_s &&
+	       a->rotate_s == b->rotate_s &&
+	       a->rotate_bytes == b->rotate_bytes;
+}
