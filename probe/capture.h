@@ -36,7 +36,8 @@ struct capture *capture_open(const struct capture_opts *o, char *err,
 			     size_t errlen);
 void capture_close(struct capture *c);
 
-/* DLT_* link type of the source (checked by the caller). */
+/* DLT_* link type of the source (checked by the caller); of a pcapng
+ * file, that of its first interface: its packets carry their own. */
 int capture_linktype(const struct capture *c);
 const char *capture_linktype_name(const struct capture *c);
 
@@ -50,6 +51,8 @@ struct capture_pkt {
 	uint32_t caplen;
 	uint32_t wirelen;
 	uint64_t ts_us;
+	int linktype;            /* DLT_* of this packet: in a pcapng file,
+				    that of its interface */
 };
 
 /*

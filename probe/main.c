@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "capture.h"
 #include "decode.h"
 #include "export.h"
@@ -55,6 +57,7 @@ struct probe {
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
 	int sig_on;
+	uint8_t link_warned[512 / 8]; /* link types already warned about */
 	int argc;
 	char **argv;
 };
@@ -505,6 +508,28 @@ struct batch {
 	uint8_t ok[BATCH];          /* decoded */
 };
 
+/*
+ * A packet of a link type that is not decoded (a pcapng interface, or
+ * what a PPI header carries) is counted not-ip; the first of each type
+ * says so once.
+ */
+static void warn_link(struct probe *pr, const struct capture_pkt *pk)
+{
+	int lt = decode_inner_linktype(pk->linktype, pk->data, pk->caplen);
+	const char *name;
+
+	if (lt < 0 || decode_linktype_supported(lt) ||
+	    (lt < 512 && (pr->link_warned[lt / 8] & (1u << (lt % 8)))))
+		return;
+	if (lt < 512)
+		pr->link_warned[lt / 8] |= (uint8_t)(1u << (lt % 8));
+	name = pcap_datalink_val_to_name(lt);
+	log_warn(&pr->log, "packet %" PRIu64 ": link type %d (%s)%s is not "
+		 "decoded: its packets are counted not-ip", pr->st.packets_read,
+		 lt, name ? name : "unknown", lt != pk->linktype ?
+		 ", carried in PPI," : "");
+}
+
 /* Decode one packet into b->pv[k]; counts what was read and rejected. */
 static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 {
@@ -513,11 +538,12 @@ static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 
 	pr->st.packets_read++;
 	pr->st.octets_read += pk->wirelen;
-	ds = decode_packet(capture_linktype(pr->cap), pk->data, pk->caplen,
-			   &b->pv[k]);
+	ds = decode_packet(pk->linktype, pk->data, pk->caplen, &b->pv[k]);
 	b->ok[k] = ds == DECODE_OK;
 	if (!b->ok[k]) {
 		pr->st.rejected[ds]++;
+		if (ds == DECODE_NOT_IP)
+			warn_link(pr, pk);
 		return;
 	}
 	b->pv[k].ts_us = pk->ts_us;
@@ -618,7 +644,8 @@ static int open_pipeline(struct probe *pr)
 	if (!decode_linktype_supported(capture_linktype(pr->cap))) {
 		log_error(&pr->log, "%s: link type %d (%s) is not supported: "
 			  "expected Ethernet, Linux cooked (SLL, SLL2), raw IP "
-			  "or BSD loopback", co.file ? co.file : co.interface,
+			  "(12, 101, 228, 229), BSD loopback, PPP, Cisco HDLC, "
+			  "802.11 or PPI", co.file ? co.file : co.interface,
 			  capture_linktype(pr->cap),
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
