@@ -227,6 +227,56 @@ static int idb_options(struct pcapng *r, struct ng_if *in, const uint8_t *p,
 	return 0;
 }
 
+/* libpcap takes DLT_ values; LINKTYPE_RAW is the one of ours that
+ * differs. */
+static int compile_for(const struct pcapng *r, int linktype, uint32_t snaplen,
+		       struct bpf_program *prog, char *msg, size_t msglen)
+{
+	pcap_t *dead = pcap_open_dead(linktype == 101 ? DLT_RAW : linktype,
+				      snaplen ? (int)snaplen : 262144);
+	int rc;
+
+	if (!dead) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	rc = pcap_compile(dead, prog, r->filter, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc < 0)
+		snprintf(msg, msglen, "%s", pcap_geterr(dead));
+	pcap_close(dead);
+	return rc;
+}
+
+/*
+ * The filter for one interface.  libpcap refuses an expression that can
+ * match nothing on a link type ("ip" on LINKTYPE_IPV6): when it compiles
+ * for raw IP, the interface's packets are all filtered out instead.
+ */
+static int compile_filter(struct pcapng *r, struct ng_if *in)
+{
+	char msg[PCAP_ERRBUF_SIZE + 64], other[PCAP_ERRBUF_SIZE + 64];
+	static struct bpf_insn reject = BPF_STMT(BPF_RET | BPF_K, 0);
+
+	if (compile_for(r, in->linktype, in->snaplen, &in->prog, msg,
+			sizeof(msg)) == 0) {
+		in->has_prog = 1;
+		return 0;
+	}
+	if (compile_for(r, DLT_RAW, 0, &in->prog, other, sizeof(other)) < 0) {
+		snprintf(r->err, sizeof(r->err), "bad filter '%s': %s",
+			 r->filter, msg);
+		return -1;
+	}
+	pcap_freecode(&in->prog);
+	in->prog.bf_len = 1;
+	in->prog.bf_insns = malloc(sizeof(reject));
+	if (!in->prog.bf_insns)
+		return fail(r, "out of memory");
+	memcpy(in->prog.bf_insns, &reject, sizeof(reject));
+	in->has_prog = 1;
+	return 0;
+}
+
 static int interface_block(struct pcapng *r, uint32_t len)
 {
 	struct ng_if *in;
@@ -251,24 +301,8 @@ static int interface_block(struct pcapng *r, uint32_t len)
 	in->units = 1000000u;
 	if (idb_options(r, in, r->buf + 16, r->buf + len - 4) < 0)
 		return -1;
-	if (r->filter) {
-		pcap_t *dead = pcap_open_dead(in->linktype, in->snaplen ?
-					      (int)in->snaplen : 262144);
-
-		if (!dead)
-			return fail(r, "out of memory");
-		if (pcap_compile(dead, &in->prog, r->filter, 1,
-				 PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(r->err, sizeof(r->err), "%s: bad filter "
-				 "'%s' for interface %u (link type %d): %s",
-				 r->source, r->filter, r->n_ifs, in->linktype,
-				 pcap_geterr(dead));
-			pcap_close(dead);
-			return -1;
-		}
-		pcap_close(dead);
-		in->has_prog = 1;
-	}
+	if (r->filter && compile_filter(r, in) < 0)
+		return -1;
 	if (r->first_linktype < 0)
 		r->first_linktype = in->linktype;
 	r->n_ifs++;
