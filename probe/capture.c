@@ -323,11 +323,12 @@ static pcap_t *open_live(const struct capture_opts *o, char *err,
 	return p;
 }
 
-/* Standard input for libpcap, with the bytes read to tell pcapng apart
- * put back in front. */
+/* A stream (standard input, a pipe) for libpcap, with the bytes read to
+ * tell pcapng apart put back in front. */
 struct replay {
 	uint8_t head[4];
 	size_t len, off;
+	FILE *src;
 };
 
 static ssize_t replay_read(void *cookie, char *buf, size_t n)
@@ -339,19 +340,25 @@ static ssize_t replay_read(void *cookie, char *buf, size_t n)
 		buf[k++] = (char)rp->head[rp->off++];
 	if (k)
 		return (ssize_t)k;
-	return (ssize_t)fread(buf, 1, n, stdin);
+	k = fread(buf, 1, n, rp->src);
+	return k || !ferror(rp->src) ? (ssize_t)k : -1;
 }
 
 static int replay_close(void *cookie)
 {
-	free(cookie);
+	struct replay *rp = cookie;
+
+	if (rp->src != stdin)
+		fclose(rp->src);
+	free(rp);
 	return 0;
 }
 
 /*
  * A pcapng file or stream goes to pcapng.c.  Returns 1 when it took it,
- * 0 to leave the file to libpcap (*fpp then being set, for standard input,
- * to a stream that replays what was read), -1 on error.
+ * 0 to leave the file to libpcap: a regular file is opened again by name
+ * (libpcap then words its errors), a stream (standard input, a named pipe)
+ * is handed over as *fpp, which replays what was read.  -1 on error.
  */
 static int open_pcapng(struct capture *c, const char *file, const char *filter,
 		       FILE **fpp, char *err, size_t errlen)
@@ -362,6 +369,7 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 	uint32_t magic;
 	size_t n;
 	struct replay *rp;
+	struct stat st;
 	cookie_io_functions_t io = { .read = replay_read,
 				     .close = replay_close };
 
@@ -369,6 +377,8 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 	if (!fp)
 		return 0;       /* libpcap says why, in its words */
 	n = fread(head, 1, sizeof(head), fp);
+	if (n < sizeof(head))
+		memset(head + n, 0, sizeof(head) - n);
 	memcpy(&magic, head, sizeof(magic));
 	if (n == sizeof(head) && magic == PCAPNG_SHB_TYPE) {
 		c->ng = pcapng_open(fp, head, n, c->source, filter, err,
@@ -381,7 +391,7 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 		c->linktype = pcapng_first_linktype(c->ng);
 		return 1;
 	}
-	if (!is_stdin) {
+	if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
 		fclose(fp);
 		return 0;
 	}
@@ -389,10 +399,13 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 	if (!rp || !(*fpp = fopencookie(rp, "rb", io))) {
 		free(rp);
 		snprintf(err, errlen, "%s: %s", c->source, strerror(errno));
+		if (!is_stdin)
+			fclose(fp);
 		return -1;
 	}
 	memcpy(rp->head, head, n);
 	rp->len = n;
+	rp->src = fp;
 	return 0;
 }
 
@@ -594,4 +607,30 @@ int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped)
 int capture_is_live(const struct capture *c)
 {
 	return c->live;
+}
+
+int capture_progress(const struct capture *c, uint64_t *done,
+		     uint64_t *total)
+{
+	struct stat st;
+	FILE *fp;
+	long pos;
+
+	if (c->live)
+		return -1;
+	if (c->mf.base) {
+		*done = c->mf.off;
+		*total = c->mf.size;
+		return 0;
+	}
+	fp = c->ng ? pcapng_stream(c->ng) : c->p ? pcap_file(c->p) : NULL;
+	if (!fp || fileno(fp) < 0 || fstat(fileno(fp), &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	pos = ftell(fp);
+	if (pos < 0)
+		return -1;
+	*done = (uint64_t)pos;
+	*total = (uint64_t)st.st_size;
+	return 0;
 }

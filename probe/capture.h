@@ -73,4 +73,10 @@ int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped);
 
 int capture_is_live(const struct capture *c);
 
+/* How far a capture file has been read: *done of *total bytes.  Returns
+ * 0, or -1 when that is not known (live capture, pipe, standard input
+ * that is not a regular file). */
+int capture_progress(const struct capture *c, uint64_t *done,
+		     uint64_t *total);
+
 #endif

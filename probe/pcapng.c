@@ -488,3 +488,8 @@ const char *pcapng_error(const struct pcapng *r)
 {
 	return r->err;
 }
+
+FILE *pcapng_stream(const struct pcapng *r)
+{
+	return r->fp;
+}

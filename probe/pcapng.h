@@ -41,4 +41,7 @@ int pcapng_first_linktype(const struct pcapng *r);
 enum capture_status pcapng_next(struct pcapng *r, struct capture_pkt *pk);
 const char *pcapng_error(const struct pcapng *r);
 
+/* The stream read (for the share of a file read). */
+FILE *pcapng_stream(const struct pcapng *r);
+
 #endif
