@@ -6,8 +6,9 @@
  * (the caller can prefetch their flows) and libpcap's two copies per packet
  * (kernel into stdio, stdio into its buffer) go away.  Every record header
  * and length is checked against the file size; the error words follow
- * libpcap's.  pcapng, standard input, pipes, unusual link types and live
- * interfaces go through libpcap.
+ * libpcap's.  pcapng files and streams are read by pcapng.c, which gives
+ * each interface its own link type.  Other standard input, pipes, unusual
+ * link types and live interfaces go through libpcap.
  *
  * Live captures are non-blocking, with our own poll() of at most
  * LIVE_READ_TIMEOUT_MS: libpcap's TPACKET_V3 reader may block without end
@@ -17,6 +18,7 @@
  */
 #include "capture.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -26,6 +28,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "pcapng.h"
 
 #define LIVE_READ_TIMEOUT_MS 200
 
@@ -54,6 +58,7 @@ struct mapped_file {
 
 struct capture {
 	pcap_t *p;              /* libpcap source; NULL on the mmap path */
+	struct pcapng *ng;      /* pcapng source */
 	struct mapped_file mf;
 	pcap_t *dead;           /* compiles the filter for the mmap path */
 	struct bpf_program prog;
@@ -271,7 +276,7 @@ static int capture_compile(struct capture *c, const char *filter,
 static int capture_set_filter(struct capture *c, const char *filter,
 			      char *err, size_t errlen)
 {
-	if (!filter || !*filter)
+	if (!filter || !*filter || c->ng)  /* pcapng: one per interface */
 		return 0;
 	if (capture_compile(c, filter, err, errlen) < 0)
 		return -1;
@@ -318,18 +323,114 @@ static pcap_t *open_live(const struct capture_opts *o, char *err,
 	return p;
 }
 
-/* A file: in place when it is a classic pcap file, else libpcap. */
-static int open_file(struct capture *c, const char *file, char *err,
-		     size_t errlen)
+/* A stream (standard input, a pipe) for libpcap, with the bytes read to
+ * tell pcapng apart put back in front. */
+struct replay {
+	uint8_t head[4];
+	size_t len, off;
+	FILE *src;
+};
+
+static ssize_t replay_read(void *cookie, char *buf, size_t n)
+{
+	struct replay *rp = cookie;
+	size_t k = 0;
+
+	while (k < n && rp->off < rp->len)
+		buf[k++] = (char)rp->head[rp->off++];
+	if (k)
+		return (ssize_t)k;
+	k = fread(buf, 1, n, rp->src);
+	return k || !ferror(rp->src) ? (ssize_t)k : -1;
+}
+
+static int replay_close(void *cookie)
+{
+	struct replay *rp = cookie;
+
+	if (rp->src != stdin)
+		fclose(rp->src);
+	free(rp);
+	return 0;
+}
+
+/*
+ * A pcapng file or stream goes to pcapng.c.  Returns 1 when it took it,
+ * 0 to leave the file to libpcap: a regular file is opened again by name
+ * (libpcap then words its errors), a stream (standard input, a named pipe)
+ * is handed over as *fpp, which replays what was read.  -1 on error.
+ */
+static int open_pcapng(struct capture *c, const char *file, const char *filter,
+		       FILE **fpp, char *err, size_t errlen)
+{
+	int is_stdin = !strcmp(file, "-");
+	FILE *fp = is_stdin ? stdin : fopen(file, "rb");
+	uint8_t head[4];
+	uint32_t magic;
+	size_t n;
+	struct replay *rp;
+	struct stat st;
+	cookie_io_functions_t io = { .read = replay_read,
+				     .close = replay_close };
+
+	*fpp = NULL;
+	if (!fp)
+		return 0;       /* libpcap says why, in its words */
+	n = fread(head, 1, sizeof(head), fp);
+	if (n < sizeof(head))
+		memset(head + n, 0, sizeof(head) - n);
+	memcpy(&magic, head, sizeof(magic));
+	if (n == sizeof(head) && magic == PCAPNG_SHB_TYPE) {
+		c->ng = pcapng_open(fp, head, n, c->source, filter, err,
+				    errlen);
+		if (!c->ng) {
+			if (!is_stdin)
+				fclose(fp);
+			return -1;
+		}
+		c->linktype = pcapng_first_linktype(c->ng);
+		return 1;
+	}
+	if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return 0;
+	}
+	rp = calloc(1, sizeof(*rp));
+	if (!rp || !(*fpp = fopencookie(rp, "rb", io))) {
+		free(rp);
+		snprintf(err, errlen, "%s: %s", c->source, strerror(errno));
+		if (!is_stdin)
+			fclose(fp);
+		return -1;
+	}
+	memcpy(rp->head, head, n);
+	rp->len = n;
+	rp->src = fp;
+	return 0;
+}
+
+/* A file: in place when it is a classic pcap file, pcapng.c when it is
+ * pcapng, else libpcap. */
+static int open_file(struct capture *c, const char *file, const char *filter,
+		     char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *fp;
+	int rc;
 
 	snprintf(c->source, sizeof(c->source), "%s",
 		 strcmp(file, "-") ? file : "standard input");
 	if (strcmp(file, "-") && mf_open(c, file) == 0)
 		return 0;
-	c->p = pcap_open_offline_with_tstamp_precision(file,
+	rc = open_pcapng(c, file, filter, &fp, err, errlen);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	c->p = fp ? pcap_fopen_offline_with_tstamp_precision(fp,
+			PCAP_TSTAMP_PRECISION_MICRO, ebuf) :
+		    pcap_open_offline_with_tstamp_precision(file,
 			PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!c->p && fp)
+		fclose(fp);
 	if (!c->p) {
 		snprintf(err, errlen, "%s: %s", c->source, ebuf);
 		return -1;
@@ -349,7 +450,7 @@ struct capture *capture_open(const struct capture_opts *o, char *err,
 		return NULL;
 	}
 	if (o->file && *o->file) {
-		rc = open_file(c, o->file, err, errlen);
+		rc = open_file(c, o->file, o->filter, err, errlen);
 	} else if (o->interface && *o->interface) {
 		snprintf(c->source, sizeof(c->source), "%s", o->interface);
 		c->live = 1;
@@ -378,6 +479,7 @@ void capture_close(struct capture *c)
 		pcap_close(c->dead);
 	if (c->p)
 		pcap_close(c->p);
+	pcapng_close(c->ng);
 	if (c->mf.base)
 		munmap((void *)c->mf.base, c->mf.size);
 	free(c);
@@ -410,6 +512,7 @@ static enum capture_status pcap_next_one(struct capture *c,
 		pk->wirelen = h->len;
 		pk->ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
 			    (uint64_t)h->ts.tv_usec;
+		pk->linktype = c->linktype;
 		return CAPTURE_PACKET;
 	case 0:
 		if (c->live) {
@@ -438,6 +541,7 @@ enum capture_status capture_next(struct capture *c, const uint8_t **data,
 {
 	struct capture_pkt pk;
 	enum capture_status st = c->p ? pcap_next_one(c, &pk) :
+				 c->ng ? pcapng_next(c->ng, &pk) :
 					mf_next_filtered(c, &pk);
 
 	if (st == CAPTURE_PACKET) {
@@ -466,18 +570,25 @@ enum capture_status capture_next_batch(struct capture *c,
 		*n = st == CAPTURE_PACKET;
 		return st;
 	}
+	if (c->ng) {            /* one packet: its block buffer is reused */
+		st = pcapng_next(c->ng, &pkts[0]);
+		*n = st == CAPTURE_PACKET;
+		return st;
+	}
 	mf_release(&c->mf);
 	while (*n < max) {
 		st = mf_next_filtered(c, &pkts[*n]);
 		if (st != CAPTURE_PACKET)
 			break;
-		++*n;
+		pkts[(*n)++].linktype = c->linktype;
 	}
 	return *n ? CAPTURE_PACKET : st;
 }
 
 const char *capture_error(const struct capture *c)
 {
+	if (c->ng)
+		return pcapng_error(c->ng);
 	return c->err;
 }
 
@@ -496,4 +607,30 @@ int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped)
 int capture_is_live(const struct capture *c)
 {
 	return c->live;
+}
+
+int capture_progress(const struct capture *c, uint64_t *done,
+		     uint64_t *total)
+{
+	struct stat st;
+	FILE *fp;
+	long pos;
+
+	if (c->live)
+		return -1;
+	if (c->mf.base) {
+		*done = c->mf.off;
+		*total = c->mf.size;
+		return 0;
+	}
+	fp = c->ng ? pcapng_stream(c->ng) : c->p ? pcap_file(c->p) : NULL;
+	if (!fp || fileno(fp) < 0 || fstat(fileno(fp), &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	pos = ftell(fp);
+	if (pos < 0)
+		return -1;
+	*done = (uint64_t)pos;
+	*total = (uint64_t)st.st_size;
+	return 0;
 }

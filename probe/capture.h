@@ -36,7 +36,8 @@ struct capture *capture_open(const struct capture_opts *o, char *err,
 			     size_t errlen);
 void capture_close(struct capture *c);
 
-/* DLT_* link type of the source (checked by the caller). */
+/* DLT_* link type of the source (checked by the caller); of a pcapng
+ * file, that of its first interface: its packets carry their own. */
 int capture_linktype(const struct capture *c);
 const char *capture_linktype_name(const struct capture *c);
 
@@ -50,6 +51,8 @@ struct capture_pkt {
 	uint32_t caplen;
 	uint32_t wirelen;
 	uint64_t ts_us;
+	int linktype;            /* DLT_* of this packet: in a pcapng file,
+				    that of its interface */
 };
 
 /*
@@ -69,5 +72,11 @@ const char *capture_error(const struct capture *c);
 int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped);
 
 int capture_is_live(const struct capture *c);
+
+/* How far a capture file has been read: *done of *total bytes.  Returns
+ * 0, or -1 when that is not known (live capture, pipe, standard input
+ * that is not a regular file). */
+int capture_progress(const struct capture *c, uint64_t *done,
+		     uint64_t *total);
 
 #endif

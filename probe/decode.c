@@ -44,6 +44,16 @@
 #define PPP_PROTO_IPV4  0x0021
 #define PPP_PROTO_IPV6  0x0057
 
+#define PPP_ADDR_ALL    0xff    /* HDLC-like framing: address, control */
+#define PPP_CONTROL_UI  0x03
+#define C_HDLC_HLEN     4       /* address, control, ethertype */
+#define PPI_HLEN        8       /* version, flags, length, link type */
+#define WLAN_HLEN       24      /* frame control .. sequence control */
+#define WLAN_ADDR4_LEN  6
+#define WLAN_QOS_LEN    2
+#define WLAN_HTC_LEN    4
+#define LLC_SNAP_LEN    8       /* AA AA 03, OUI, ethertype */
+
 /* BSD address family values found in DLT_NULL / DLT_LOOP headers. */
 #define BSD_AF_INET     2
 #define BSD_AF_INET6_BSD 24     /* NetBSD, OpenBSD, BSD/OS */
@@ -444,10 +454,153 @@ static enum decode_status decode_null(const uint8_t *p, uint32_t len,
 	return decode_bsd_af(af, p + NULL_HLEN, len - NULL_HLEN, pv);
 }
 
+/*
+ * PPP (DLT_PPP): the HDLC-like address and control octets (ff 03) may be
+ * there or not, and the protocol field may be compressed to one octet
+ * (RFC 1661 section 6.5: an odd first octet ends the field).
+ */
+static enum decode_status decode_ppp(const uint8_t *p, uint32_t len,
+				     struct pkt_view *pv)
+{
+	uint16_t proto;
+
+	if (len >= 2 && p[0] == PPP_ADDR_ALL && p[1] == PPP_CONTROL_UI) {
+		p += 2;
+		len -= 2;
+	}
+	if (len < 1)
+		return DECODE_TRUNC_L2;
+	if (p[0] & 1) {
+		proto = p[0];
+		p += 1;
+		len -= 1;
+	} else {
+		if (len < 2)
+			return DECODE_TRUNC_L2;
+		proto = rd16(p);
+		p += 2;
+		len -= 2;
+	}
+	switch (proto) {
+	case PPP_PROTO_IPV4:
+		return decode_ipv4(p, len, pv);
+	case PPP_PROTO_IPV6:
+		return decode_ipv6(p, len, pv);
+	}
+	return DECODE_NOT_IP;
+}
+
+/*
+ * An 802.11 frame (no radio header): data frames that are not encrypted,
+ * carry a payload and are not aggregated (A-MSDU) hold an LLC/SNAP header
+ * and then a packet of the ethertype it names; anything else is not IP
+ * for us.  The frame check sequence, when present, is trailing bytes the
+ * IP length leaves out.
+ */
+static enum decode_status decode_80211(const uint8_t *p, uint32_t len,
+				       struct pkt_view *pv)
+{
+	uint32_t hlen = WLAN_HLEN;
+	uint8_t fc0, fc1, subtype;
+
+	if (len < 2)
+		return DECODE_TRUNC_L2;
+	fc0 = p[0];                     /* version, type, subtype */
+	fc1 = p[1];                     /* flags */
+	if ((fc0 & 0x03) != 0 || ((fc0 >> 2) & 0x03) != 2)
+		return DECODE_NOT_IP;   /* not version 0, or not data */
+	subtype = fc0 >> 4;
+	if (subtype & 0x04)             /* Null, CF-Ack, CF-Poll: no body */
+		return DECODE_NOT_IP;
+	if (fc1 & 0x40)                 /* Protected: encrypted body */
+		return DECODE_NOT_IP;
+	if ((fc1 & 0x03) == 0x03)       /* To DS and From DS: 4 addresses */
+		hlen += WLAN_ADDR4_LEN;
+	if (subtype & 0x08) {           /* QoS data */
+		if (len < hlen + WLAN_QOS_LEN)
+			return DECODE_TRUNC_L2;
+		if (p[hlen] & 0x80)     /* A-MSDU present */
+			return DECODE_NOT_IP;
+		hlen += WLAN_QOS_LEN;
+		if (fc1 & 0x80)         /* +HTC/Order: HT control field */
+			hlen += WLAN_HTC_LEN;
+	}
+	if (len < hlen + LLC_SNAP_LEN)
+		return DECODE_TRUNC_L2;
+	p += hlen;
+	len -= hlen;
+	/* SNAP with an ethertype: RFC 1042 (OUI 0) or 802.1H (00-00-F8). */
+	if (p[0] != 0xaa || p[1] != 0xaa || p[2] != 0x03 || p[3] != 0 ||
+	    p[4] != 0 || (p[5] != 0 && p[5] != 0xf8))
+		return DECODE_NOT_IP;
+	return decode_ethertype(rd16(p + 6), p + LLC_SNAP_LEN,
+				len - LLC_SNAP_LEN, pv);
+}
+
+static uint32_t rd32le(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[1] << 8 | p[0];
+}
+
+/*
+ * PPI (DLT_PPI): a little-endian header of version 0, its length (its
+ * fields included) and the link type of the frame that follows.  Returns
+ * that link type with *hlen, or -1 when the header does not fit.
+ */
+static int ppi_header(const uint8_t *p, uint32_t len, uint32_t *hlen)
+{
+	uint32_t n, dlt;
+
+	if (len < PPI_HLEN || p[0] != 0)
+		return -1;
+	n = (uint32_t)p[2] | (uint32_t)p[3] << 8;
+	if (n < PPI_HLEN || n > len)
+		return -1;
+	*hlen = n;
+	dlt = rd32le(p + 4);
+	/* Link types are 16 bits; a larger value is no type we know. */
+	return dlt <= 0xffff ? (int)dlt : 0xffff;
+}
+
+static enum decode_status decode_link(int linktype, const uint8_t *p,
+				      uint32_t len, struct pkt_view *pv);
+
+static enum decode_status decode_ppi(const uint8_t *p, uint32_t len,
+				     struct pkt_view *pv)
+{
+	uint32_t hlen;
+	int inner = ppi_header(p, len, &hlen);
+
+	if (inner < 0)
+		return DECODE_TRUNC_L2;
+	/* One level: a PPI frame inside a PPI frame is not decoded. */
+	if (inner == LINK_PPI || !decode_linktype_supported(inner))
+		return DECODE_NOT_IP;
+	return decode_link(inner, p + hlen, len - hlen, pv);
+}
+
 static enum decode_status decode_link(int linktype, const uint8_t *p,
 				      uint32_t len, struct pkt_view *pv)
 {
 	switch (linktype) {
+	case LINK_PPP:
+		return decode_ppp(p, len, pv);
+	case LINK_C_HDLC:
+		/* Address (0x0f unicast, 0x8f broadcast), control, ethertype:
+		 * 0x0800 and 0x86dd are IP, SLARP (0x8035) and CDP are not. */
+		if (len < C_HDLC_HLEN)
+			return DECODE_TRUNC_L2;
+		return decode_ethertype(rd16(p + 2), p + C_HDLC_HLEN,
+					len - C_HDLC_HLEN, pv);
+	case LINK_IEEE802_11:
+		return decode_80211(p, len, pv);
+	case LINK_PPI:
+		return decode_ppi(p, len, pv);
+	case LINK_IPV4:
+		return decode_ipv4(p, len, pv);
+	case LINK_IPV6:
+		return decode_ipv6(p, len, pv);
 	case LINK_EN10MB:
 		if (len < ETH_HLEN)
 			return DECODE_TRUNC_L2;
@@ -501,9 +654,26 @@ int decode_linktype_supported(int linktype)
 	case LINK_LINUX_SLL:
 	case LINK_RAW_101:
 	case LINK_LINUX_SLL2:
+	case LINK_PPP:
+	case LINK_C_HDLC:
+	case LINK_IEEE802_11:
+	case LINK_PPI:
+	case LINK_IPV4:
+	case LINK_IPV6:
 		return 1;
 	}
 	return 0;
+}
+
+int decode_inner_linktype(int linktype, const uint8_t *data, uint32_t caplen)
+{
+	uint32_t hlen;
+
+	if (linktype != LINK_PPI)
+		return linktype;
+	if (!data)
+		return -1;
+	return ppi_header(data, caplen, &hlen);
 }
 
 const char *decode_status_name(enum decode_status st)

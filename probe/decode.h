@@ -21,6 +21,12 @@
 #define LINK_LINUX_SLL 113
 #define LINK_RAW_101   101 /* LINKTYPE_RAW as written in files */
 #define LINK_LINUX_SLL2 276
+#define LINK_PPP       9   /* DLT_PPP: PPP, address/control optional */
+#define LINK_C_HDLC    104 /* DLT_C_HDLC: Cisco HDLC, an ethertype */
+#define LINK_IEEE802_11 105 /* DLT_IEEE802_11: 802.11 frames, no radio */
+#define LINK_PPI       192 /* DLT_PPI: Per-Packet Information header */
+#define LINK_IPV4      228 /* DLT_IPV4: raw IPv4 only */
+#define LINK_IPV6      229 /* DLT_IPV6: raw IPv6 only */
 
 /* Why a packet was not decoded; indexes stats counters. */
 enum decode_status {
@@ -81,6 +87,15 @@ enum decode_status decode_packet(int linktype, const uint8_t *data,
 
 /* 1 when decode_packet() knows this link type. */
 int decode_linktype_supported(int linktype);
+
+/*
+ * The link type whose header decides how a frame is read: the one a PPI
+ * header (DLT_PPI) names for the frame it carries, -1 when that header
+ * cannot be read; linktype itself for every other link type.  A frame
+ * whose inner link type decode_linktype_supported() refuses is counted
+ * DECODE_NOT_IP.
+ */
+int decode_inner_linktype(int linktype, const uint8_t *data, uint32_t caplen);
 
 /* Human-readable name of a decode_status (for statistics output). */
 const char *decode_status_name(enum decode_status st);

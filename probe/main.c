@@ -24,13 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "capture.h"
 #include "decode.h"
 #include "export.h"
 #include "flow_table.h"
 #include "log.h"
+#include "progress.h"
 #include "sig.h"
 #include "stats.h"
+#include "summary.h"
 
 #define EXIT_CAPTURE_FAILED 1
 #define EXIT_USAGE          2
@@ -50,10 +54,15 @@ struct probe {
 	struct sig_engine *sig;
 	struct exporter *ex;
 	struct probe_stats st;
+	struct summary *sum;        /* Skype summary, NULL when not wanted */
+	struct progress prog;
+	int show_progress;
+	unsigned progress_since;    /* packets since the progress check */
 	uint64_t last_ts_us;        /* newest packet time seen */
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
 	int sig_on;
+	uint8_t link_warned[512 / 8]; /* link types already warned about */
 	int argc;
 	char **argv;
 };
@@ -93,7 +102,11 @@ static void usage(FILE *out)
 "  -c, --config FILE        per-site YAML configuration; options override it\n"
 "      --check-config       validate, print the effective configuration, exit\n"
 "Other:\n"
-"  -q, --quiet              do not print statistics at exit\n"
+"      --summary FILE       write the Skype summary as JSON to FILE ('-' =\n"
+"                           standard output)\n"
+"      --progress           show the progress line even when standard error\n"
+"                           is not a terminal\n"
+"  -q, --quiet              print no statistics, Skype summary or progress\n"
 "  -v, --verbose            more logging (repeatable)\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
@@ -106,7 +119,7 @@ static void usage(FILE *out)
 
 enum long_only {
 	OPT_CHECK_CONFIG = 256, OPT_PEN, OPT_ELEMENTS, OPT_STATS_INTERVAL,
-	OPT_NO_SIGNATURE, OPT_NO_VLAN_KEY,
+	OPT_NO_SIGNATURE, OPT_NO_VLAN_KEY, OPT_SUMMARY, OPT_PROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +143,8 @@ static const struct option long_opts[] = {
 	{"no-signature", no_argument, NULL, OPT_NO_SIGNATURE},
 	{"config", required_argument, NULL, 'c'},
 	{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+	{"summary", required_argument, NULL, OPT_SUMMARY},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -141,6 +156,8 @@ static const char short_opts[] = "r:i:f:s:pB:U:I:A:m:o:P:d:c:qvhV";
 struct cli {
 	const char *config_file;
 	int check_config;
+	const char *summary_file;
+	int progress;
 	int quiet;
 	int verbose;
 	int help;
@@ -269,6 +286,8 @@ static int apply_option(struct skyprobe_config *cfg, struct cli *cli,
 		return 0;
 	case 'c': cli->config_file = arg; return 0;
 	case OPT_CHECK_CONFIG: cli->check_config = 1; return 0;
+	case OPT_SUMMARY: cli->summary_file = arg; return 0;
+	case OPT_PROGRESS: cli->progress = 1; return 0;
 	case 'q': cli->quiet = 1; return 0;
 	case 'v': cli->verbose++; return 0;
 	case 'h': cli->help = 1; return 0;
@@ -430,6 +449,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason r)
 	if (pr->sig)
 		sig_flow_end(pr->sig, f, r);
 	exporter_flow(pr->ex, f, r);
+	if (pr->sum)
+		summary_flow(pr->sum, f);
 	pr->st.flows_exported++;
 	if (r == END_LACK_OF_RESOURCES)
 		pr->st.flows_evicted++;
@@ -440,6 +461,8 @@ static void on_session_end(void *ctx, const struct session_rec *s)
 	struct probe *pr = ctx;
 
 	exporter_session(pr->ex, s);
+	if (pr->sum)
+		summary_session(pr->sum, s);
 	pr->st.sessions_exported++;
 }
 
@@ -526,6 +549,23 @@ static void reload_config(struct probe *pr)
 	log_info(&pr->log, "configuration reloaded");
 }
 
+/* The progress line of an offline run, when it is shown. */
+static void show_progress(struct probe *pr)
+{
+	struct progress_state ps = { 0 };
+	struct sig_counters sc;
+
+	ps.have_share = capture_progress(pr->cap, &ps.done, &ps.total) == 0;
+	ps.packets = pr->st.packets_read;
+	ps.flows_open = flow_table_active(pr->ft);
+	if (pr->sig) {
+		sig_get_counters(pr->sig, &sc);
+		ps.sessions_total = sc.sessions_started;
+		ps.sessions_open = sc.sessions_started - sc.sessions_ended;
+	}
+	progress_update(&pr->prog, &ps);
+}
+
 /* Wall-clock work: export flushing and retries, statistics, signals. */
 static void housekeeping(struct probe *pr)
 {
@@ -538,6 +578,7 @@ static void housekeeping(struct probe *pr)
 	if (got_usr1) {
 		got_usr1 = 0;
 		refresh_stats(pr);
+		progress_clear(&pr->prog);
 		stats_print(&pr->st, stderr);
 	}
 	if (now == pr->last_tick_s)
@@ -575,6 +616,28 @@ struct batch {
 	uint8_t ok[BATCH];          /* decoded */
 };
 
+/*
+ * A packet of a link type that is not decoded (a pcapng interface, or
+ * what a PPI header carries) is counted not-ip; the first of each type
+ * says so once.
+ */
+static void warn_link(struct probe *pr, const struct capture_pkt *pk)
+{
+	int lt = decode_inner_linktype(pk->linktype, pk->data, pk->caplen);
+	const char *name;
+
+	if (lt < 0 || decode_linktype_supported(lt) ||
+	    (lt < 512 && (pr->link_warned[lt / 8] & (1u << (lt % 8)))))
+		return;
+	if (lt < 512)
+		pr->link_warned[lt / 8] |= (uint8_t)(1u << (lt % 8));
+	name = pcap_datalink_val_to_name(lt);
+	log_warn(&pr->log, "packet %" PRIu64 ": link type %d (%s)%s is not "
+		 "decoded: its packets are counted not-ip", pr->st.packets_read,
+		 lt, name ? name : "unknown", lt != pk->linktype ?
+		 ", carried in PPI," : "");
+}
+
 /* Decode one packet into b->pv[k]; counts what was read and rejected. */
 static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 {
@@ -583,11 +646,12 @@ static void decode_one(struct probe *pr, struct batch *b, unsigned k)
 
 	pr->st.packets_read++;
 	pr->st.octets_read += pk->wirelen;
-	ds = decode_packet(capture_linktype(pr->cap), pk->data, pk->caplen,
-			   &b->pv[k]);
+	ds = decode_packet(pk->linktype, pk->data, pk->caplen, &b->pv[k]);
 	b->ok[k] = ds == DECODE_OK;
 	if (!b->ok[k]) {
 		pr->st.rejected[ds]++;
+		if (ds == DECODE_NOT_IP)
+			warn_link(pr, pk);
 		return;
 	}
 	b->pv[k].ts_us = pk->ts_us;
@@ -638,6 +702,11 @@ static int run(struct probe *pr)
 		switch (capture_next_batch(pr->cap, b.pkt, BATCH, &n)) {
 		case CAPTURE_PACKET:
 			handle_batch(pr, &b, n);
+			/* The clock is read every 64 packets at most. */
+			if (pr->show_progress && (pr->progress_since += n) >= 64) {
+				pr->progress_since = 0;
+				show_progress(pr);
+			}
 			/* Wall-clock work every 4096 packets keeps it off the
 			 * hot path; a signal is served at the next batch. */
 			since += n;
@@ -687,7 +756,8 @@ static int open_pipeline(struct probe *pr)
 	if (!decode_linktype_supported(capture_linktype(pr->cap))) {
 		log_error(&pr->log, "%s: link type %d (%s) is not supported: "
 			  "expected Ethernet, Linux cooked (SLL, SLL2), raw IP "
-			  "or BSD loopback", co.file ? co.file : co.interface,
+			  "(12, 101, 228, 229), BSD loopback, PPP, Cisco HDLC, "
+			  "802.11 or PPI", co.file ? co.file : co.interface,
 			  capture_linktype(pr->cap),
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
@@ -716,6 +786,61 @@ static int open_pipeline(struct probe *pr)
 		pr->sig_on = 1;
 	}
 	return 0;
+}
+
+/*
+ * The Skype summary and the progress line, set up once the pipeline is.
+ * The summary file is opened now, so that a path that cannot be written
+ * stops the probe before any work.
+ */
+static int open_extras(struct probe *pr, const struct cli *cli,
+		       FILE **summary_out)
+{
+	*summary_out = NULL;
+	if (cli->summary_file) {
+		*summary_out = strcmp(cli->summary_file, "-") ?
+			       fopen(cli->summary_file, "w") : stdout;
+		if (!*summary_out) {
+			log_error(&pr->log, "--summary %s: %s",
+				  cli->summary_file, strerror(errno));
+			return EXIT_NO_EXPORT;
+		}
+	}
+	if (*summary_out || !cli->quiet) {
+		pr->sum = summary_new();
+		if (!pr->sum) {
+			log_error(&pr->log, "cannot allocate the summary");
+			return EXIT_USAGE;
+		}
+	}
+	pr->show_progress = progress_wanted(cli->progress, cli->quiet,
+					    !capture_is_live(pr->cap),
+					    isatty(STDERR_FILENO));
+	progress_init(&pr->prog, stderr);
+	return 0;
+}
+
+/* After the pipeline is closed: the summary on standard error (unless
+ * -q) and in the --summary file.  Returns rc, or EXIT_NO_EXPORT when the
+ * file could not be written. */
+static int close_extras(struct probe *pr, const struct cli *cli,
+			FILE *summary_out, int rc)
+{
+	if (pr->sum && !cli->quiet && pr->cap)
+		summary_print(pr->sum, stderr);
+	if (summary_out) {
+		int bad = pr->sum ? summary_write_json(pr->sum, summary_out) : 0;
+
+		if (summary_out == stdout ? fflush(stdout) : fclose(summary_out))
+			bad = -1;
+		if (bad) {
+			fprintf(stderr, "skyprobe: --summary %s: write failed\n",
+				cli->summary_file);
+			rc = rc ? rc : EXIT_NO_EXPORT;
+		}
+	}
+	summary_free(pr->sum);
+	return rc;
 }
 
 /* End of capture: every open flow and session is exported, then the
@@ -748,6 +873,7 @@ int main(int argc, char **argv)
 {
 	static struct probe pr;
 	struct cli cli;
+	FILE *summary_out = NULL;
 	int rc;
 
 	pr.argc = argc;
@@ -785,7 +911,10 @@ int main(int argc, char **argv)
 	install_signals();
 	rc = open_pipeline(&pr);
 	if (rc == 0)
+		rc = open_extras(&pr, &cli, &summary_out);
+	if (rc == 0)
 		rc = run(&pr) < 0 ? EXIT_CAPTURE_FAILED : 0;
+	progress_clear(&pr.prog);
 	close_pipeline(&pr, cli.quiet);
-	return rc;
+	return close_extras(&pr, &cli, summary_out, rc);
 }

@@ -74,13 +74,14 @@ want=$(awk '{s += $6 + $8} END {print s - 1}' "$T/want")
 [ "$pkts" -eq "$want" ] || fail "truncated file: $pkts packets exported, expected $want"
 pass "truncated file: exit 1, the $want packets before the cut exported"
 
-# Unsupported link type (LINKTYPE_IEEE802_11 = 105), a valid empty file.
-printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\151\000\000\000' > "$T/wifi.pcap"
+# Unsupported link type (LINKTYPE_IEEE802_11_RADIOTAP = 127), a valid
+# empty file.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\177\000\000\000' > "$T/wifi.pcap"
 set +e
 "$SKYPROBE" -q -r "$T/wifi.pcap" -o "$T/x.ipfix" 2> "$T/err"; rc=$?
 set -e
 [ "$rc" -eq 3 ] || fail "unsupported link type: exit $rc, expected 3"
-grep -q "link type 105" "$T/err" || fail "unsupported link type: $(cat "$T/err")"
+grep -q "link type 127" "$T/err" || fail "unsupported link type: $(cat "$T/err")"
 pass "unsupported link type: exit 3, clear message"
 
 # Usage errors

@@ -21,6 +21,15 @@ so that the shell tests can compare them with diff.
                                 skypeFlowRole and the names sent)
   records.py nfdump --flows RAW nfdump's records summed per flow, as `flows`
   records.py ipfixdump TEXT     `ipfixDump` output in the form of `skype`
+  records.py summary JSONL       the Skype summary of a run computed from
+                                collector-test's records, as lines:
+                                "session ID client cport sn snport mode
+                                version login start connected end reason
+                                changes refused flows packets octets",
+                                "totals clients N sessions N refused N
+                                flows N", "role NAME N"
+  records.py summary --probe JSON
+                                the same lines from skyprobe --summary FILE
   records.py select JSONL FIELDS [KEY=VALUE ...]
                                 the FIELDS (comma-separated) of every data
                                 record matching all KEY=VALUE, one per line
@@ -155,6 +164,89 @@ def cmd_select(path, fields, conds):
             print(" ".join(str(r.get(f, "-")) for f in fields.split(",")))
 
 
+ROLE_NAMES = ["none", "udp-probe", "udp-probe-negative", "supernode-refused",
+              "supernode", "restricted-443", "restricted-80", "login",
+              "skypeout", "contact-list"]
+
+
+def summary_addr(a):
+    """Address as the summary prints it: IPv4 dotted (v4-mapped too),
+    '-' for none."""
+    if a in (None, "", "-"):
+        return "-"
+    ip = ipaddress.ip_address(a)
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return "-" if int(ip) == 0 else str(ip)
+
+
+def summary_lines(sessions, totals, roles):
+    for r in sorted(sessions, key=lambda r: r[0]):
+        print("session", *r)
+    print("totals clients %d sessions %d refused %d flows %d" % totals)
+    for name in sorted(roles):
+        print("role", name, roles[name])
+
+
+def cmd_summary(*args):
+    if args[0] == "--probe":
+        with open(args[1]) as f:
+            j = json.load(f)
+        sessions = []
+        for r in j["sessions"]:
+            sessions.append((r["session_id"], summary_addr(r["client"]),
+                             r["client_port"], summary_addr(r["supernode"]),
+                             r["supernode_port"], r["mode_id"], r["version_id"],
+                             r["login_phase_id"], r["start_ms"],
+                             r["connected_ms"], r["end_ms"],
+                             r["end_reason_id"], r["supernode_changes"],
+                             r["refused_supernodes"], r["flows"], r["packets"],
+                             r["octets"]))
+        t = j["totals"]
+        summary_lines(sessions, (t["clients"], t["sessions"],
+                                 t["refused_supernodes"], t["flows"]),
+                      t["flows_by_role"])
+        return
+    per_sid, roles, nflows, recs = {}, {}, 0, []
+    for r in load(args[0]):
+        if r.get("_options"):
+            continue
+        if "skypeSessionStartMilliseconds" in r:
+            recs.append(r)
+            continue
+        if "octetDeltaCount" not in r:
+            continue
+        nflows += 1
+        name = ROLE_NAMES[r.get("skypeFlowRole", 0)]
+        roles[name] = roles.get(name, 0) + 1
+        sid = r.get("skypeSessionId", 0)
+        if sid:
+            c = per_sid.setdefault(sid, [0, 0, 0])
+            c[0] += 1
+            c[1] += r.get("packetDeltaCount", 0) + r.get("reversePacketDeltaCount", 0)
+            c[2] += r.get("octetDeltaCount", 0) + r.get("reverseOctetDeltaCount", 0)
+    sessions, clients, refused = [], set(), 0
+    for r in recs:
+        client = summary_addr(r.get("sourceIPv4Address", r.get("sourceIPv6Address")))
+        sn = summary_addr(r.get("destinationIPv4Address", r.get("destinationIPv6Address")))
+        sid = r["skypeSessionId"]
+        c = per_sid.pop(sid, [0, 0, 0])
+        clients.add(client)
+        refused += r["skypeRefusedSupernodes"]
+        sessions.append((sid, client, r["sourceTransportPort"], sn,
+                         r["destinationTransportPort"], r["skypeTransportMode"],
+                         r["skypeVersion"], r["skypeLoginPhase"],
+                         r["skypeSessionStartMilliseconds"],
+                         r["skypeSessionConnectedMilliseconds"],
+                         r["skypeSessionEndMilliseconds"],
+                         r["skypeSessionEndReason"], r["skypeSupernodeChanges"],
+                         r["skypeRefusedSupernodes"], c[0], c[1], c[2]))
+    if per_sid:
+        sys.exit("flows name sessions that were never exported: %s" %
+                 sorted(per_sid))
+    summary_lines(sessions, (len(clients), len(recs), refused, nflows), roles)
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -163,6 +255,8 @@ def main():
         cmd_flows(sys.argv[2])
     elif cmd == "tshark":
         cmd_tshark(sys.argv[2])
+    elif cmd == "summary":
+        cmd_summary(*sys.argv[2:])
     elif cmd in COMMANDS:
         COMMANDS[cmd](*sys.argv[2:])
     elif cmd == "select":

@@ -350,3 +350,183 @@ int pcapw_write_pkt(struct pcapw *w, uint64_t ts_us,
 	free(buf);
 	return rc;
 }
+
+/* ---- other link types ------------------------------------------------ */
+
+#define PPI_HLEN        8
+#define PPI_COMMON_LEN  (4 + 20)  /* field header, 802.11-Common */
+#define WLAN_QOS_HLEN   26
+#define SNAP_LEN        8
+
+/* A QoS data frame from the distribution system, then LLC/SNAP. */
+static uint32_t wlan_header(uint8_t *o, uint16_t ethertype)
+{
+	static const uint8_t bssid[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t sta[6] = {0x02, 0, 0, 0, 0, 0x02};
+	static const uint8_t sa[6] = {0x02, 0, 0, 0, 0, 0x03};
+
+	o[0] = 0x88;            /* version 0, type data, subtype QoS data */
+	o[1] = 0x02;            /* From DS */
+	le16(o + 2, 44);        /* duration */
+	memcpy(o + 4, sta, 6);
+	memcpy(o + 10, bssid, 6);
+	memcpy(o + 16, sa, 6);
+	le16(o + 22, 0x0010);   /* sequence 1 */
+	le16(o + 24, 0);        /* QoS control: TID 0, no A-MSDU */
+	o += WLAN_QOS_HLEN;
+	o[0] = 0xaa;
+	o[1] = 0xaa;
+	o[2] = 0x03;
+	o[3] = o[4] = o[5] = 0;
+	put16(o + 6, ethertype);
+	return WLAN_QOS_HLEN + SNAP_LEN;
+}
+
+static uint32_t ppi_header(uint8_t *o, uint32_t dlt, int common)
+{
+	uint32_t n = PPI_HLEN + (common ? PPI_COMMON_LEN : 0);
+
+	memset(o, 0, n);
+	o[0] = 0;               /* version */
+	o[1] = 0;               /* flags: not aligned */
+	le16(o + 2, (uint16_t)n);
+	le32(o + 4, dlt);
+	if (common) {           /* 802.11-Common: 2.4 GHz, 54 Mbit/s */
+		le16(o + 8, 2);
+		le16(o + 10, 20);
+		le16(o + 12 + 10, 108);   /* rate, 500 kbit/s units */
+		le16(o + 12 + 12, 2437);  /* channel frequency */
+		le16(o + 12 + 14, 0x00c0);/* channel flags: OFDM, 2 GHz */
+	}
+	return n;
+}
+
+uint32_t pcapw_relink(enum pcapw_framing fr, const uint8_t *eth,
+		      uint32_t len, uint8_t *out, uint32_t cap)
+{
+	uint16_t et;
+	const uint8_t *ip = eth + ETH_HLEN;
+	uint32_t iplen, h = 0;
+
+	if (len < ETH_HLEN)
+		return 0;
+	et = (uint16_t)(eth[12] << 8 | eth[13]);
+	if (et != 0x0800 && et != 0x86dd)
+		return 0;
+	iplen = len - ETH_HLEN;
+	if (cap < iplen + PPI_HLEN + PPI_COMMON_LEN + WLAN_QOS_HLEN + SNAP_LEN)
+		return 0;
+	switch (fr) {
+	case PCAPW_FRAME_PPP:
+		out[0] = 0xff;
+		out[1] = 0x03;
+		put16(out + 2, et == 0x0800 ? 0x0021 : 0x0057);
+		h = 4;
+		break;
+	case PCAPW_FRAME_PPP_BARE:
+		out[0] = et == 0x0800 ? 0x21 : 0x57;
+		h = 1;
+		break;
+	case PCAPW_FRAME_C_HDLC:
+		out[0] = 0x0f;
+		out[1] = 0x00;
+		put16(out + 2, et);
+		h = 4;
+		break;
+	case PCAPW_FRAME_IP:
+		break;
+	case PCAPW_FRAME_80211:
+		h = wlan_header(out, et);
+		break;
+	case PCAPW_FRAME_PPI_ETH:
+		h = ppi_header(out, PCAPW_LINK_EN10MB, 0);
+		memcpy(out + h, eth, len);
+		return h + len;
+	case PCAPW_FRAME_PPI_80211:
+		h = ppi_header(out, PCAPW_LINK_IEEE802_11, 1);
+		h += wlan_header(out + h, et);
+		break;
+	case PCAPW_FRAME_PPI_OTHER:
+		/* Frame Relay, Q.922 address then NLPID 0xcc (IPv4). */
+		h = ppi_header(out, 107, 0);
+		out[h] = 0x18;
+		out[h + 1] = 0x41;
+		out[h + 2] = 0x03;
+		out[h + 3] = et == 0x0800 ? 0xcc : 0x8e;
+		h += 4;
+		break;
+	default:
+		return 0;
+	}
+	memcpy(out + h, ip, iplen);
+	return h + iplen;
+}
+
+/* ---- pcapng ------------------------------------------------------------ */
+
+static int ng_block(struct pcapw *w, uint32_t type, const uint8_t *body,
+		    uint32_t len, const uint8_t *data, uint32_t dlen)
+{
+	static const uint8_t zero[4];
+	uint8_t hdr[8], tail[4];
+	uint32_t pad = (4 - dlen % 4) % 4, total = 12 + len + dlen + pad;
+
+	le32(hdr, type);
+	le32(hdr + 4, total);
+	le32(tail, total);
+	if (fwrite(hdr, 8, 1, w->fp) != 1 ||
+	    (len && fwrite(body, len, 1, w->fp) != 1) ||
+	    (dlen && fwrite(data, dlen, 1, w->fp) != 1) ||
+	    (pad && fwrite(zero, pad, 1, w->fp) != 1) ||
+	    fwrite(tail, 4, 1, w->fp) != 1) {
+		w->err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int pcapw_ng_open(struct pcapw *w, const char *path)
+{
+	uint8_t shb[16];
+
+	memset(w, 0, sizeof(*w));
+	w->fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	if (w->fp == NULL)
+		return -1;
+	w->iobuf = malloc(IOBUF_SIZE);
+	if (w->iobuf != NULL)
+		setvbuf(w->fp, w->iobuf, _IOFBF, IOBUF_SIZE);
+	le32(shb, 0x1a2b3c4du);
+	le16(shb + 4, 1);
+	le16(shb + 6, 0);
+	le32(shb + 8, 0xffffffffu);     /* section length unknown */
+	le32(shb + 12, 0xffffffffu);
+	return ng_block(w, 0x0a0d0d0au, shb, sizeof(shb), NULL, 0);
+}
+
+int pcapw_ng_interface(struct pcapw *w, uint16_t linktype, uint32_t snaplen)
+{
+	uint8_t idb[8];
+
+	le16(idb, linktype);
+	le16(idb + 2, 0);
+	le32(idb + 4, snaplen);
+	return ng_block(w, 1, idb, sizeof(idb), NULL, 0);
+}
+
+int pcapw_ng_write(struct pcapw *w, uint32_t ifid, uint64_t ts_us,
+		   const uint8_t *data, uint32_t caplen, uint32_t origlen)
+{
+	uint8_t epb[20];
+
+	le32(epb, ifid);
+	le32(epb + 4, (uint32_t)(ts_us >> 32));
+	le32(epb + 8, (uint32_t)ts_us);
+	le32(epb + 12, caplen);
+	le32(epb + 16, origlen);
+	if (ng_block(w, 6, epb, sizeof(epb), data, caplen) < 0)
+		return -1;
+	w->packets++;
+	w->bytes += caplen;
+	return 0;
+}

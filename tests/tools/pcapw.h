@@ -100,6 +100,42 @@ uint32_t pcapw_ip_len(const struct pcapw_pkt *p);
 int pcapw_write_pkt(struct pcapw *w, uint64_t ts_us,
 		    const struct pcapw_pkt *p);
 
+/*
+ * Other link types (DLT/LINKTYPE numbers).  pcapw_relink turns an
+ * untagged Ethernet frame of pcapw_build into the frame of another link
+ * type carrying the same IP packet; PPI frames carry an Ethernet or an
+ * 802.11 frame, PPI_OTHER a frame of link type 107 (Frame Relay) that the
+ * probe does not decode.  Returns the new length, 0 when cap is too small
+ * or the frame is not IPv4 or IPv6.
+ */
+#define PCAPW_LINK_PPP        9
+#define PCAPW_LINK_C_HDLC     104
+#define PCAPW_LINK_IEEE802_11 105
+#define PCAPW_LINK_PPI        192
+#define PCAPW_LINK_IPV4       228
+#define PCAPW_LINK_IPV6       229
+enum pcapw_framing {
+	PCAPW_FRAME_PPP,            /* ff 03, 2-octet protocol */
+	PCAPW_FRAME_PPP_BARE,       /* no ff 03, 1-octet protocol */
+	PCAPW_FRAME_C_HDLC,
+	PCAPW_FRAME_IP,             /* the IP packet alone: 228, 229, 101 */
+	PCAPW_FRAME_80211,          /* QoS data, from DS, LLC/SNAP */
+	PCAPW_FRAME_PPI_ETH,
+	PCAPW_FRAME_PPI_80211,      /* with an 802.11-Common field */
+	PCAPW_FRAME_PPI_OTHER,
+};
+uint32_t pcapw_relink(enum pcapw_framing fr, const uint8_t *eth,
+		      uint32_t len, uint8_t *out, uint32_t cap);
+
+/*
+ * pcapng: a section header at open, then interfaces (numbered from 0 in
+ * the order described) and Enhanced Packet Blocks; pcapw_close closes.
+ */
+int pcapw_ng_open(struct pcapw *w, const char *path);
+int pcapw_ng_interface(struct pcapw *w, uint16_t linktype, uint32_t snaplen);
+int pcapw_ng_write(struct pcapw *w, uint32_t ifid, uint64_t ts_us,
+		   const uint8_t *data, uint32_t caplen, uint32_t origlen);
+
 /* RFC 1071 ones-complement sum helpers (exported for mkbench's rewrites). */
 uint32_t pcapw_sum(uint32_t sum, const uint8_t *data, uint32_t len);
 uint16_t pcapw_fold(uint32_t sum);

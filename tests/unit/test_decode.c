@@ -835,9 +835,9 @@ END_TEST
 
 START_TEST(test_linktype_supported)
 {
-	static const int yes[] = {0, 1, 12, 14, 101, 108, 113, 276};
-	static const int no[] = {-1, 2, 9, 13, 105, 127, 192, 228, 229,
-				 275, 277, 65535};
+	static const int yes[] = {0, 1, 9, 12, 14, 101, 104, 105, 108, 113,
+				  192, 228, 229, 276};
+	static const int no[] = {-1, 2, 13, 50, 107, 127, 275, 277, 65535};
 	struct frame f;
 	struct pkt_view pv;
 
