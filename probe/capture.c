@@ -340,8 +340,32 @@ static ssize_t replay_read(void *cookie, char *buf, size_t n)
 		buf[k++] = (char)rp->head[rp->off++];
 	if (k)
 		return (ssize_t)k;
-	k = fread(buf, 1, n, rp->src);
-	return k || !ferror(rp->src) ? (ssize_t)k : -1;
+	/* read(2), not fread(3): fread waits for a whole buffer, and a pipe
+	 * fed by a live capture must hand on each packet as it arrives. */
+	for (;;) {
+		ssize_t r = read(fileno(rp->src), buf, n);
+
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+/* The first bytes of a stream, read past stdio so that nothing sits in
+ * the FILE's buffer where the replaying stream would not see it. */
+static size_t peek_head(FILE *fp, uint8_t *head, size_t len)
+{
+	size_t k = 0;
+
+	while (k < len) {
+		ssize_t r = read(fileno(fp), head + k, len - k);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		k += (size_t)r;
+	}
+	return k;
 }
 
 static int replay_close(void *cookie)
@@ -376,7 +400,7 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 	*fpp = NULL;
 	if (!fp)
 		return 0;       /* libpcap says why, in its words */
-	n = fread(head, 1, sizeof(head), fp);
+	n = peek_head(fp, head, sizeof(head));
 	if (n < sizeof(head))
 		memset(head + n, 0, sizeof(head) - n);
 	memcpy(&magic, head, sizeof(magic));
