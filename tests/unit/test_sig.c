@@ -1193,9 +1193,15 @@ START_TEST(test_restricted_80_v14)
 	w.version = SKYPE_VER_1_4;
 	expect_rec(&e.recs[0], &w);
 
-	/* one nibble off: not R1, the handshake after it does not count */
+	/* one nibble off: not R1, the handshake after it does not count
+	 * (from a host with no Skype evidence: else the v2.5 rule applies) */
 	r1[15] = 0x40;
-	tf_init(&bad, 6, n.c, 3002, n.sn1, 80);
+	{
+		uint8_t fresh[16];
+
+		v4(fresh, 10, 0, 0, 7);
+		tf_init(&bad, 6, fresh, 3002, n.sn1, 80);
+	}
 	r80(&e, &bad, T0 + SEC, r1, sizeof(r1), 200);
 	ck_assert_uint_eq(bad.f.role, ROLE_NONE);
 	ck_assert_uint_eq(counters(&e).sessions_started, 1);
@@ -1232,21 +1238,77 @@ START_TEST(test_restricted_80_v20)
 	{
 		struct tflow r17;
 
-		tf_init(&r17, 6, n.c2, 3003, n.sn1, 80);
+		uint8_t fresh[16];
+
+		v4(fresh, 10, 0, 0, 7);
+		tf_init(&r17, 6, fresh, 3003, n.sn1, 80);
 		r80(&e, &r17, T0 + SEC, r1, 17, 200);
 		ck_assert_uint_eq(r17.f.role, ROLE_NONE);
 	}
 
-	/* T3 = 339 on port 80: refused */
+	/* T3 = 339 on port 80: refused.  Both clients of these addresses
+	 * have an SN connection open, so this handshake is a third client
+	 * behind n.c2 (a restricted-mode client's SN change looks the same) */
 	tf_init(&refused, 6, n.c2, 3002, n.sn1, 80);
 	r80(&e, &refused, T0 + 2 * SEC, r1, sizeof(r1), 339);
 	ck_assert_uint_eq(refused.f.role, ROLE_SN_REFUSED);
+	ck_assert_uint_eq(refused.f.session_id, 3);
 	sig_shutdown(e.se, T0 + 3 * SEC);
-	ck_assert_int_eq(e.n, 2);
-	ck_assert_uint_eq(e.recs[0].version + e.recs[1].version,
-			  2 * SKYPE_VER_2);
+	ck_assert_int_eq(e.n, 3);
+	ck_assert_uint_eq(e.recs[0].version + e.recs[1].version +
+			  e.recs[2].version, 3 * SKYPE_VER_2);
 	ck_assert_uint_eq(e.recs[0].refused_supernodes +
-			  e.recs[1].refused_supernodes, 1);
+			  e.recs[1].refused_supernodes +
+			  e.recs[2].refused_supernodes, 1);
+	env_done(&e);
+}
+END_TEST
+
+/* v2.5 (section 6.2): a port-80 R1 of no known rule, then T2..T4, from a
+ * host that is a known client: restricted-80, version 2.5.  Not from an
+ * unknown host, not when the server answers "HTTP/". */
+START_TEST(test_restricted_80_v25)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, fresh_t, http;
+	uint8_t fresh[16], r1[40];
+	static const uint8_t resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+	net_init(&n);
+	env_init(&e);
+	v4(fresh, 10, 0, 0, 7);
+	for (int i = 0; i < 40; i++)
+		r1[i] = (uint8_t)(0x90 + i);    /* no nibble rule holds */
+	/* unknown host: nothing */
+	tf_init(&fresh_t, 6, fresh, 3001, n.sn1, 80);
+	r80(&e, &fresh_t, T0, r1, sizeof(r1), 200);
+	ck_assert_uint_eq(fresh_t.f.role, ROLE_NONE);
+	ck_assert_uint_eq(counters(&e).clients, 0);
+	/* a known client (positive probe): the v2.5 handshake counts */
+	tf_init(&u, 17, n.c, 5555, n.sn2, 40002);
+	probe(&e, &u, T0 + SEC, 0x0100, 18, 1, 18, 0x02);
+	tf_init(&t, 6, n.c, 3002, n.sn1, 80);
+	r80(&e, &t, T0 + 2 * SEC, r1, sizeof(r1), 200);
+	ck_assert_uint_eq(t.f.role, ROLE_RESTRICTED_80);
+	ck_assert_uint_eq(t.f.session_id, 1);
+	ck_assert_uint_eq(counters(&e).restricted_80, 1);
+	/* the same client, but an HTTP server answers: not Skype */
+	tf_init(&http, 6, n.c, 3003, n.web, 80);
+	tcp_open(&e, &http, T0 + 3 * SEC);
+	pkt_send(&e, &http, 0, T0 + 3 * SEC + 1000, r1, sizeof(r1),
+		 TH_PSH | TH_ACK);
+	pkt_send(&e, &http, 1, T0 + 3 * SEC + 2000, resp, sizeof(resp) - 1,
+		 TH_PSH | TH_ACK);
+	msg(&e, &http, 0, T0 + 3 * SEC + 3000, 14, 0x72);
+	msg(&e, &http, 0, T0 + 3 * SEC + 4000, 24, 0x73);
+	msg(&e, &http, 1, T0 + 3 * SEC + 5000, 200, 0x74);
+	msg(&e, &http, 0, T0 + 3 * SEC + 6000, 16, 0x75);
+	ck_assert_uint_eq(http.f.role, ROLE_NONE);
+	sig_shutdown(e.se, T0 + 10 * SEC);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].version, SKYPE_VER_2_5);
+	ck_assert_uint_eq(e.recs[0].transport_mode, MODE_RESTRICTED_80);
 	env_done(&e);
 }
 END_TEST
@@ -1432,8 +1494,12 @@ START_TEST(test_login_wrong_password)
 	connected_client(&e, &n, &u, &t, T0);
 	tf_init(&l, 6, n.c, 3010, n.ls, 33033);
 	login(&e, &l, T0 + 10 * SEC);
-	msg(&e, &l, 0, T0 + 11 * SEC, 40, 0x17);        /* more exchanges */
-	msg(&e, &l, 1, T0 + 11 * SEC + 1, 40, 0x17);
+	/* more exchanges: the third SC message after L4 means failure */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(counters(&e).logins_failed, 0);
+		msg(&e, &l, 0, T0 + 11 * SEC + 10 * (uint64_t)i, 40, 0x17);
+		msg(&e, &l, 1, T0 + 11 * SEC + 10 * (uint64_t)i + 1, 40, 0x17);
+	}
 	ck_assert_uint_eq(counters(&e).logins_failed, 1);
 	sig_shutdown(e.se, T0 + 20 * SEC);
 	ck_assert_int_eq(e.n, 1);
@@ -1755,11 +1821,15 @@ START_TEST(test_tracker)
 	ck_assert_uint_eq(id, 1);
 	ck_assert_int_eq(session_alive(st, slot, id), 1);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 1, T0 + 5000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 0);
+					   MODE_UDP_TCP, SKYPE_VER_2, 0), 0);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 1, T0 + 6000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 0);
+					   MODE_UDP_TCP, SKYPE_VER_2, 1), 0);
+	/* another SN with none open before: no change (step 10 needs the
+	 * previous SN connection open) */
+	ck_assert_int_eq(session_connected(st, slot, id, sn, 3, T0 + 6500,
+					   MODE_UDP_TCP, SKYPE_VER_2, 0), 0);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 2, T0 + 7000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 1);
+					   MODE_UDP_TCP, SKYPE_VER_2, 1), 1);
 	session_end(st, slot, id, SESS_END_SN_CLOSED, T0 + 9000);
 	ck_assert_int_eq(session_alive(st, slot, id), 0);
 	ck_assert_uint_eq(last.session_id, 1);
@@ -1815,6 +1885,7 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_restricted_443_sc_before_r2);
 	tcase_add_test(tc, test_restricted_80_v14);
 	tcase_add_test(tc, test_restricted_80_v20);
+	tcase_add_test(tc, test_restricted_80_v25);
 	tcase_add_test(tc, test_restricted_80_http_rejected);
 	tcase_add_test(tc, test_login_complete);
 	tcase_add_test(tc, test_login_bad_l3);
