@@ -59,6 +59,8 @@ struct tg_conn {
 	struct pcapw_pkt tmpl;   /* initiator's view: src = initiator */
 	uint32_t seq[2];         /* next sequence number per direction */
 	const char *role;
+	int      sess;           /* index in tg.sess of its session, -1 none
+				    (a conn whose role is "none" has none) */
 };
 
 struct tg_sess {
@@ -76,6 +78,7 @@ struct tg_sess {
 	uint64_t connected_ts;
 	uint64_t end_ts;         /* 0: not determined by the trace */
 	int      end_conn;       /* SN connection whose end ends it, or -1 */
+	uint32_t id;             /* skypeSessionId: rank by start time */
 };
 
 struct tg {
@@ -172,6 +175,15 @@ static int conn_new(struct tg *tg, uint8_t proto, const char *a, uint16_t ap,
 	c->seq[0] = rnd(tg);
 	c->seq[1] = rnd(tg);
 	c->role = "none";
+	/* A Skype connection belongs to its client's session: by default the
+	 * latest one the scenario opened for this address (scenarios with
+	 * several clients behind one address set it themselves). */
+	c->sess = -1;
+	for (int i = tg->nsess - 1; i >= 0; i--)
+		if (strcmp(tg->sess[i].client, a) == 0) {
+			c->sess = i;
+			break;
+		}
 	return tg->nconns++;
 }
 
@@ -1788,14 +1800,38 @@ struct rec {
 	uint32_t pk[2];
 	uint64_t oc[2];
 	const char *role;
+	int      sess;           /* index in tg.sess, -1 none */
 	const char *end;
 };
 
 struct conn_sim {
 	int     cur;             /* open record, -1 when none */
 	int     ended;           /* a record of this conn already ended */
+	int     idle_ended;      /* ... and the last one by idle timeout */
 	uint8_t fin;             /* FIN seen, bit per conn direction */
 };
+
+/*
+ * Continuity (issue 12): a TCP connection marked super-node, restricted
+ * 443/80, login, SkypeOut or contact list whose record ended by idle
+ * timeout goes on: the next record (no SYN; its first packet from either
+ * end) carries the same role and session.  Any other later record (a UDP
+ * flow after a silence, a connection after its close) is not Skype.
+ */
+static int continues(const struct tg_conn *c)
+{
+	static const char *const kinds[] = {
+		"sn-connection", "restricted-443", "restricted-80", "login",
+		"skypeout", "contact-list",
+	};
+
+	if (c->tmpl.proto != PCAPW_PROTO_TCP)
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(c->role, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static const char *proto_name(uint8_t proto)
 {
@@ -1828,15 +1864,17 @@ static void print_rec(const struct tg *tg, const struct rec *r, FILE *out)
 	addr_str(t, r->fwd ? t->dst : t->src, a, sizeof(a));
 	addr_str(t, r->fwd ? t->src : t->dst, b, sizeof(b));
 	fprintf(out, "%s %s %u %s %u %u %" PRIu64 " %u %" PRIu64
-		" role=%s vlan=%u end=%s start_ms=%" PRIu64 "\n",
+		" role=%s session=%u vlan=%u end=%s start_ms=%" PRIu64 "\n",
 		proto_name(t->proto), a, r->fwd ? t->dport : t->sport,
 		b, r->fwd ? t->sport : t->dport, r->pk[0], r->oc[0],
-		r->pk[1], r->oc[1], r->role, t->vlan_id, r->end,
+		r->pk[1], r->oc[1], r->role,
+		strcmp(r->role, "none") != 0 && r->sess >= 0 ?
+		tg->sess[r->sess].id : 0, t->vlan_id, r->end,
 		r->start / MSEC);
 }
 
 static struct rec *rec_open(struct rec *recs, size_t *n, struct conn_sim *cs,
-			    int ci, int fwd, const char *role)
+			    int ci, int fwd, const char *role, int sess)
 {
 	struct rec *r = &recs[*n];
 
@@ -1844,6 +1882,7 @@ static struct rec *rec_open(struct rec *recs, size_t *n, struct conn_sim *cs,
 	r->conn = ci;
 	r->fwd = fwd;
 	r->role = role;
+	r->sess = sess;
 	r->end = "forced";
 	cs->cur = (int)(*n)++;
 	return r;
@@ -1857,9 +1896,10 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 	uint64_t last_ts = tg->npkts ? tg->pkts[tg->npkts - 1].ts : 0;
 
 	for (int i = 0; i < tg->nconns; i++)
-		cs[i] = (struct conn_sim){ -1, 0, 0 };
+		cs[i] = (struct conn_sim){ -1, 0, 0, 0 };
 	for (size_t i = 0; i < tg->npkts; i++) {
 		const struct tg_pkt *k = &tg->pkts[i];
+		const struct tg_conn *tc = &tg->conns[k->conn];
 		struct conn_sim *c = &cs[k->conn];
 		struct rec *r = c->cur >= 0 ? &recs[c->cur] : NULL;
 
@@ -1867,16 +1907,24 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 			r->end = c->fin == 3 ? "eof" : "idle";
 			c->cur = -1;
 			c->ended = 1;
+			c->idle_ended = c->fin != 3;
 			c->fin = 0;
 			r = NULL;
 		}
 		if (r && active && k->ts - r->start >= active) {
 			r->end = "active";
-			r = rec_open(recs, &n, c, k->conn, r->fwd, r->role);
+			r = rec_open(recs, &n, c, k->conn, r->fwd, r->role,
+				     r->sess);
 		}
-		if (r == NULL)
-			r = rec_open(recs, &n, c, k->conn, k->dir, c->ended ?
-				     "none" : tg->conns[k->conn].role);
+		if (r == NULL) {
+			int same = !c->ended ||
+				   (c->idle_ended && continues(tc) &&
+				    !(k->flags & PCAPW_SYN));
+
+			r = rec_open(recs, &n, c, k->conn, k->dir,
+				     same ? tc->role : "none",
+				     same ? tc->sess : -1);
+		}
 		if (r->pk[0] + r->pk[1] == 0)
 			r->start = k->ts;
 		r->last = k->ts;
@@ -1891,6 +1939,7 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 			r->end = "eof";
 			c->cur = -1;
 			c->ended = 1;
+			c->idle_ended = 0;
 			c->fin = 0;
 		}
 	}
@@ -1911,10 +1960,10 @@ static void print_sessions(const struct tg *tg, FILE *out)
 	for (int i = 0; i < tg->nsess; i++) {
 		const struct tg_sess *s = &tg->sess[i];
 
-		fprintf(out, "session client=%s sn=%s:%u connected=%s "
+		fprintf(out, "session id=%u client=%s sn=%s:%u connected=%s "
 			"sn_changes=%u refused=%u login=%s mode=%s version=%s "
 			"end=%s start_ms=%" PRIu64 " connected_ms=%" PRIu64
-			" end_ms=%" PRIu64 "\n", s->client,
+			" end_ms=%" PRIu64 "\n", s->id, s->client,
 			s->connected ? s->sn : "0.0.0.0",
 			s->connected ? s->sn_port : 0,
 			s->connected ? "yes" : "no", s->sn_changes,
@@ -1945,6 +1994,22 @@ static void session_end_time(const struct tg *tg, struct tg_sess *s,
 			s->end_ts = recs[j].last;
 }
 
+/* The probe numbers sessions from 1 in the order they start (step 4, R1
+ * on 443, T4 on 80); sessions starting in the same microsecond keep the
+ * scenario's order. */
+static void session_ids(struct tg *tg)
+{
+	for (int i = 0; i < tg->nsess; i++) {
+		struct tg_sess *s = &tg->sess[i];
+
+		s->id = 1;
+		for (int j = 0; j < tg->nsess; j++)
+			if (tg->sess[j].start_ts < s->start_ts ||
+			    (tg->sess[j].start_ts == s->start_ts && j < i))
+				s->id++;
+	}
+}
+
 static int records(const struct scenario *s, uint64_t idle_s,
 		  uint64_t active_s, FILE *out)
 {
@@ -1957,6 +2022,7 @@ static int records(const struct scenario *s, uint64_t idle_s,
 	n = simulate(tg, idle_s * SEC, active_s * SEC, recs);
 	for (int i = 0; i < tg->nsess; i++)
 		session_end_time(tg, &tg->sess[i], recs, n);
+	session_ids(tg);
 	fprintf(out, "# scenario %s packets %zu idle %" PRIu64 " active %"
 		PRIu64 "\n", s->name, tg->npkts, idle_s, active_s);
 	fprintf(out, "flows %zu\n", n);
