@@ -2,7 +2,8 @@
  * session.h - Skype sessions: turns signature events into session records.
  *
  * A session is one client's use of Skype: it starts at the first evidence
- * (step 4, or R1 in restricted mode), is connected at step 9, follows
+ * (step 4, R1 on port 443, or the completed handshake on port 80), is
+ * connected at step 9, follows
  * super-node changes (step 10: keep the last) and ends when the last
  * super-node connection closes (step 11), on timeout, or when the probe
  * stops.  The tracker owns a bounded, preallocated session table.
