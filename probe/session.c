@@ -175,7 +175,7 @@ void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
 
 int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 		      const uint8_t sn[16], uint16_t sn_port, uint64_t ts_us,
-		      uint8_t mode, uint8_t version)
+		      uint8_t mode, uint8_t version, int prev_open)
 {
 	struct session_slot *s = get(st, slot, id);
 	int change = 0;
@@ -184,9 +184,10 @@ int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 		return 0;
 	if (s->rec.connected_ms == 0) {
 		s->rec.connected_ms = ts_us / 1000;
-	} else if (s->rec.supernode_port != sn_port ||
-		   memcmp(s->rec.supernode, sn, 16) != 0) {
-		/* step 10: SN change, keep only the last one */
+	} else if (prev_open && (s->rec.supernode_port != sn_port ||
+		   memcmp(s->rec.supernode, sn, 16) != 0)) {
+		/* step 10: SN change while the previous SN connection is
+		 * still open; keep only the last one */
 		s->rec.supernode_changes++;
 		change = 1;
 	}

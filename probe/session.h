@@ -2,7 +2,8 @@
  * session.h - Skype sessions: turns signature events into session records.
  *
  * A session is one client's use of Skype: it starts at the first evidence
- * (step 4, or R1 in restricted mode), is connected at step 9, follows
+ * (step 4, R1 on port 443, or the completed handshake on port 80), is
+ * connected at step 9, follows
  * super-node changes (step 10: keep the last) and ends when the last
  * super-node connection closes (step 11), on timeout, or when the probe
  * stops.  The tracker owns a bounded, preallocated session table.
@@ -41,7 +42,12 @@ enum skype_login_phase {
 };
 
 /* skypeVersion */
-enum skype_version { SKYPE_VER_UNKNOWN = 0, SKYPE_VER_1_4 = 1, SKYPE_VER_2 = 2 };
+enum skype_version {
+	SKYPE_VER_UNKNOWN = 0,
+	SKYPE_VER_1_4 = 1,
+	SKYPE_VER_2 = 2,
+	SKYPE_VER_2_5 = 3,          /* port 80 judged by T2..T4 alone (6.2) */
+};
 
 struct session_rec {
 	uint32_t session_id;        /* skypeSessionId, never 0 */
@@ -94,10 +100,11 @@ int session_alive(const struct session_tracker *st, uint32_t slot,
 void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
 		      uint64_t ts_us);
 /* Step 9 at ts_us to super node (sn, port); returns 1 on an SN change
- * (step 10: the previous SN was another one), else 0. */
+ * (step 10: the session was connected to another SN and prev_open says
+ * that client still has an SN connection open), else 0. */
 int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 		      const uint8_t sn[16], uint16_t sn_port, uint64_t ts_us,
-		      uint8_t mode, uint8_t version);
+		      uint8_t mode, uint8_t version, int prev_open);
 /* Step 8: one more super node refused the client. */
 void session_refused(struct session_tracker *st, uint32_t slot, uint32_t id);
 void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,

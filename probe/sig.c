@@ -29,6 +29,7 @@
 
 #define PROTO_TCP 6
 #define PROTO_UDP 17
+#define TCP_SYN 0x02
 
 #define US_PER_S 1000000ULL
 #define EXPIRE_EVERY_US US_PER_S   /* sig_expire work at most once a second */
@@ -98,6 +99,60 @@ static void udp_probe_packet(struct sig_engine *se, struct flow *f,
 				  pv->ts_us);
 }
 
+/*
+ * Continuity (issue 12): a Skype-marked TCP connection whose previous
+ * record ended by idle timeout or eviction was remembered in its client
+ * (sig_flow_end).  A new record of the same 5-tuple that does not start
+ * with a SYN is that connection going on; its first packet may come from
+ * either end, so the key may be reversed (SF_REVERSED: the paths then see
+ * dir 0 as the client's, as before).  The record gets the role and the
+ * session again; an SN connection that had reached step 9 is connected and
+ * counts as open again, so that its close is step 11.  Anything else that
+ * was marked (login, SkypeOut, contact list, a 443 flow before step 9) is
+ * evidence only (PATH_CONTINUED): the message machines do not resume in
+ * the middle.
+ */
+static int resume(struct sig_engine *se, struct flow *f,
+		  const struct pkt_view *pv)
+{
+	struct sig_clients *t = &se->ctx.clients;
+	struct sig_flow *sf = &f->sig;
+	struct sig_conn_mem m;
+	struct sig_client *c;
+	int rev;
+
+	if (t->n_clients == 0 || (pv->tcp_flags & TCP_SYN))
+		return 0;
+	c = sig_mem_take(t, f, &m, &rev);
+	if (!c)
+		return 0;
+	if (rev)
+		sf->flags |= SF_REVERSED;
+	sig_flow_set_client(t, f, c);
+	f->role = m.role;
+	f->session_id = m.session_id;
+	sf->version = m.version;
+	if (m.connected) {
+		sf->path = m.path;
+		sf->state = HS_CONNECTED;
+		sf->flags |= SF_SN_OPEN;
+		c->n_sn_open++;
+	} else {
+		sf->path = PATH_CONTINUED;
+	}
+	sig_evidence(t, c, f, pv->ts_us);
+	return 1;
+}
+
+static void continued_packet(struct sig_engine *se, struct flow *f,
+			     const struct pkt_view *pv)
+{
+	struct sig_client *c = sig_flow_client(&se->ctx.clients, f);
+
+	if (c)
+		sig_evidence(&se->ctx.clients, c, f, pv->ts_us);
+}
+
 void sig_packet(struct sig_engine *se, struct flow *f,
 		const struct pkt_view *pv, int dir)
 {
@@ -106,20 +161,24 @@ void sig_packet(struct sig_engine *se, struct flow *f,
 	if (sf->path == PATH_NONE || !se->cfg.enabled)
 		return;
 	if (sf->path == PATH_UNDECIDED) {
-		if (outside_initiator(se, f)) {
+		if (f->key.proto == PROTO_TCP && resume(se, f, pv)) {
+			if (sf->path == PATH_CONTINUED)
+				return;     /* resume() took it as evidence */
+		} else if (outside_initiator(se, f)) {
 			sf->path = PATH_NONE;
 			return;
-		}
-		if (f->key.proto == PROTO_UDP) {
+		} else if (f->key.proto == PROTO_UDP) {
 			decide_udp(se, f, pv, dir); /* uses the 1st packet */
 			return;
-		}
-		if (f->key.proto != PROTO_TCP) {
+		} else if (f->key.proto != PROTO_TCP) {
 			sf->path = PATH_NONE;
 			return;
+		} else {
+			decide_tcp(se, f);
 		}
-		decide_tcp(se, f);
 	}
+	if (sf->flags & SF_REVERSED)
+		dir ^= 1;           /* the paths read dir 0 as the client's */
 	switch (sf->path) {
 	case PATH_UDP_PROBE:
 		udp_probe_packet(se, f, pv, dir);
@@ -134,21 +193,38 @@ void sig_packet(struct sig_engine *se, struct flow *f,
 	case PATH_LOGIN:
 		sig_login_packet(&se->ctx, f, pv, dir);
 		break;
+	case PATH_CONTINUED:
+		continued_packet(se, f, pv);
+		break;
 	default:
 		break;
 	}
+}
+
+/* Marked TCP connections that continuity follows across records. */
+static int continuable(const struct flow *f)
+{
+	return f->key.proto == PROTO_TCP && f->role >= ROLE_SN_CONNECTION &&
+	       f->role <= ROLE_CONTACT_LIST;
+}
+
+static int sn_connected(const struct flow *f)
+{
+	return (f->sig.path == PATH_TCP_HS || f->sig.path == PATH_R443 ||
+		f->sig.path == PATH_R80) && f->sig.state == HS_CONNECTED;
 }
 
 /*
  * Step 11: the close of the last SN connection ends the session.  Only
  * END_OF_FLOW (FIN both ways or RST) is a close; its session ends with
  * SESS_END_SN_CLOSED at the flow's last packet, if the client has no other
- * SN connection open.  An active-timeout record is followed by the same
- * flow: nothing happens.  Any other end (idle timeout, eviction, forced at
- * shutdown) only means the probe stopped following the connection, which
- * may still be alive: it no longer counts as open, and the session is left
- * to the session timeout (SESS_END_TIMEOUT, ended at its last evidence) or
- * to sig_shutdown() (SESS_END_SHUTDOWN).
+ * SN connection open (followed now, or remembered as possibly open).  An
+ * active-timeout record is followed by the same flow: nothing happens.
+ * Idle timeout and eviction end the record, not the connection: a marked
+ * connection is remembered in its client (continuity, see resume()), and
+ * an SN connection stays counted as possibly open until it is seen to
+ * close or its session times out.  Forced at shutdown: sig_shutdown()
+ * ends the sessions.
  */
 void sig_flow_end(struct sig_engine *se, struct flow *f,
 		  enum flow_end_reason r)
@@ -157,7 +233,15 @@ void sig_flow_end(struct sig_engine *se, struct flow *f,
 	struct sig_client *c;
 	uint32_t id;
 
-	if (r == END_ACTIVE_TIMEOUT || !(f->sig.flags & SF_SN_OPEN))
+	if (r == END_ACTIVE_TIMEOUT)
+		return;
+	if ((r == END_IDLE_TIMEOUT || r == END_LACK_OF_RESOURCES) &&
+	    continuable(f)) {
+		c = sig_flow_client(t, f);
+		if (c)
+			sig_mem_add(t, c, f, sn_connected(f));
+	}
+	if (!(f->sig.flags & SF_SN_OPEN))
 		return;
 	f->sig.flags &= (uint8_t)~SF_SN_OPEN;
 	c = sig_flow_client(t, f);
@@ -165,10 +249,10 @@ void sig_flow_end(struct sig_engine *se, struct flow *f,
 		return;
 	if (c->n_sn_open > 0)
 		c->n_sn_open--;
-	if (c->n_sn_open > 0)
+	if (r != END_OF_FLOW || sig_sn_open(t, c) > 0)
 		return;
 	id = sig_session_of(t, c);
-	if (r != END_OF_FLOW || id == 0 || id != f->session_id)
+	if (id == 0 || id != f->session_id)
 		return;
 	sig_session_close(t, c, id, SESS_END_SN_CLOSED, f->last_us);
 }

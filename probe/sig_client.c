@@ -77,6 +77,15 @@ static uint32_t client_slot(const struct sig_clients *t,
 	return (uint32_t)(c - t->clients);
 }
 
+/* An (address, 0) entry that a client with a UDP port may adopt: one
+ * without a session or SN connection of its own (a restricted-mode client
+ * behind the same address has both). */
+static int adoptable(struct sig_clients *t, struct sig_client *c)
+{
+	return c->udp_port == 0 && sig_session_of(t, c) == 0 &&
+	       sig_sn_open(t, c) == 0;
+}
+
 struct sig_client *sig_client_find(struct sig_clients *t,
 				   const uint8_t addr[16], uint16_t port)
 {
@@ -93,27 +102,21 @@ struct sig_client *sig_client_find(struct sig_clients *t,
 				best = c;
 		} else if (c->udp_port == port) {
 			return c;
-		} else if (c->udp_port == 0) {
+		} else if (c->udp_port == 0 && !unknown_port &&
+			   adoptable(t, c)) {
 			unknown_port = c;
 		}
 	}
 	return port == 0 ? best : unknown_port;
 }
 
-struct sig_client *sig_client_get(struct sig_clients *t,
-				  const uint8_t addr[16], uint16_t port,
-				  uint64_t ts_us)
+static struct sig_client *client_new(struct sig_clients *t,
+				     const uint8_t addr[16], uint16_t port,
+				     uint64_t ts_us)
 {
-	struct sig_client *c = sig_client_find(t, addr, port);
+	struct sig_client *c;
 	uint32_t i, b;
 
-	if (c) {
-		if (c->udp_port == 0)
-			c->udp_port = port;     /* adopt TCP-only entry */
-		if (ts_us > c->last_us)
-			c->last_us = ts_us;
-		return c;
-	}
 	if (t->free_head != CLIENT_NIL) {
 		i = t->free_head;
 		t->free_head = t->clients[i].hash_next;
@@ -135,6 +138,48 @@ struct sig_client *sig_client_get(struct sig_clients *t,
 	c->dense_pos = t->n_clients;
 	t->dense[t->n_clients++] = i;
 	return c;
+}
+
+struct sig_client *sig_client_get(struct sig_clients *t,
+				  const uint8_t addr[16], uint16_t port,
+				  uint64_t ts_us)
+{
+	struct sig_client *c = sig_client_find(t, addr, port);
+
+	if (c) {
+		if (c->udp_port == 0)
+			c->udp_port = port;     /* adopt TCP-only entry */
+		if (ts_us > c->last_us)
+			c->last_us = ts_us;
+		return c;
+	}
+	return client_new(t, addr, port, ts_us);
+}
+
+struct sig_client *sig_client_for_restricted(struct sig_clients *t,
+					     const uint8_t addr[16],
+					     uint64_t ts_us)
+{
+	uint32_t i = t->buckets[sig_addr_hash(addr) & t->bucket_mask];
+	struct sig_client *best = NULL;
+
+	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
+		struct sig_client *c = &t->clients[i];
+
+		if (!sig_addr_eq(c->addr, addr) || sig_sn_open(t, c) > 0)
+			continue;
+		/* TCP-only entries first, then the most recently active */
+		if (!best || (c->udp_port == 0 && best->udp_port != 0) ||
+		    ((c->udp_port == 0) == (best->udp_port == 0) &&
+		     c->last_us > best->last_us))
+			best = c;
+	}
+	if (best) {
+		if (ts_us > best->last_us)
+			best->last_us = ts_us;
+		return best;
+	}
+	return client_new(t, addr, 0, ts_us);
 }
 
 static void client_remove(struct sig_clients *t, uint32_t i)
@@ -207,7 +252,8 @@ struct sig_client *sig_flow_client(struct sig_clients *t, struct flow *f)
 	if (!(f->sig.flags & SF_CLIENT) || f->sig.aux >= t->max_clients)
 		return NULL;
 	c = &t->clients[f->sig.aux];
-	if (!c->in_use || !sig_addr_eq(c->addr, f->key.src))
+	if (!c->in_use || !sig_addr_eq(c->addr, (f->sig.flags & SF_REVERSED) ?
+				       f->key.dst : f->key.src))
 		return NULL;
 	return c;
 }
@@ -217,6 +263,132 @@ void sig_flow_set_client(struct sig_clients *t, struct flow *f,
 {
 	f->sig.aux = client_slot(t, c);
 	f->sig.flags |= SF_CLIENT;
+}
+
+/* ---- remembered connections (continuity) ------------------------------ */
+
+/* A remembered entry still stands: its session is c's open one, or it
+ * had none. */
+static int mem_valid(struct sig_clients *t, struct sig_client *c,
+		     const struct sig_conn_mem *m)
+{
+	return m->used &&
+	       (m->session_id == 0 || m->session_id == sig_session_of(t, c));
+}
+
+uint32_t sig_sn_open(struct sig_clients *t, struct sig_client *c)
+{
+	uint32_t n = c->n_sn_open;
+
+	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
+		if (c->mem[i].open && c->mem[i].session_id != 0 &&
+		    mem_valid(t, c, &c->mem[i]))
+			n++;
+	return n;
+}
+
+/* Where a new entry goes: a free or stale one, else the next in the ring
+ * (bounded memory: the oldest is forgotten). */
+static struct sig_conn_mem *mem_slot(struct sig_clients *t,
+				     struct sig_client *c)
+{
+	struct sig_conn_mem *m;
+
+	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
+		if (!mem_valid(t, c, &c->mem[i]))
+			return &c->mem[i];
+	m = &c->mem[c->mem_next % SIG_MEM_CONN];
+	c->mem_next = (uint8_t)((c->mem_next + 1) % SIG_MEM_CONN);
+	return m;
+}
+
+void sig_mem_add(struct sig_clients *t, struct sig_client *c,
+		 const struct flow *f, int connected)
+{
+	int rev = (f->sig.flags & SF_REVERSED) != 0;
+	const uint8_t *peer = rev ? f->key.src : f->key.dst;
+	uint16_t pport = rev ? f->key.sport : f->key.dport;
+	uint16_t cport = rev ? f->key.dport : f->key.sport;
+	struct sig_conn_mem *m = NULL;
+
+	for (unsigned i = 0; i < SIG_MEM_CONN && !m; i++)
+		if (c->mem[i].used && c->mem[i].peer_port == pport &&
+		    c->mem[i].client_port == cport &&
+		    sig_addr_eq(c->mem[i].peer, peer))
+			m = &c->mem[i];
+	if (!m)
+		m = mem_slot(t, c);
+	memset(m, 0, sizeof(*m));
+	memcpy(m->peer, peer, 16);
+	m->peer_port = pport;
+	m->client_port = cport;
+	m->session_id = f->session_id;
+	m->used = 1;
+	m->role = f->role;
+	m->path = f->sig.path;
+	m->connected = (uint8_t)(connected != 0);
+	m->open = (f->sig.flags & SF_SN_OPEN) != 0;
+	m->version = f->sig.version;
+}
+
+static struct sig_client *mem_find(struct sig_clients *t,
+				   const uint8_t caddr[16], uint16_t cport,
+				   const uint8_t peer[16], uint16_t pport,
+				   struct sig_conn_mem **out)
+{
+	uint32_t i = t->buckets[sig_addr_hash(caddr) & t->bucket_mask];
+
+	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
+		struct sig_client *c = &t->clients[i];
+
+		if (!sig_addr_eq(c->addr, caddr))
+			continue;
+		for (unsigned k = 0; k < SIG_MEM_CONN; k++) {
+			struct sig_conn_mem *m = &c->mem[k];
+
+			if (m->used && m->client_port == cport &&
+			    m->peer_port == pport &&
+			    sig_addr_eq(m->peer, peer) &&
+			    mem_valid(t, c, m)) {
+				*out = m;
+				return c;
+			}
+		}
+	}
+	return NULL;
+}
+
+struct sig_client *sig_mem_take(struct sig_clients *t, const struct flow *f,
+				struct sig_conn_mem *m, int *reversed)
+{
+	struct sig_conn_mem *e = NULL;
+	struct sig_client *c;
+
+	c = mem_find(t, f->key.src, f->key.sport, f->key.dst, f->key.dport,
+		     &e);
+	*reversed = 0;
+	if (!c) {
+		c = mem_find(t, f->key.dst, f->key.dport, f->key.src,
+			     f->key.sport, &e);
+		*reversed = 1;
+	}
+	if (!c)
+		return NULL;
+	*m = *e;
+	e->used = 0;
+	e->open = 0;
+	return c;
+}
+
+void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
+		       uint16_t port)
+{
+	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
+		if (c->mem[i].used && c->mem[i].peer_port == port &&
+		    sig_addr_eq(c->mem[i].peer, sn)) {
+			c->mem[i].used = 0;
+			c->mem[i].open = 0;
+		}
 }
 
 /* ---- super-node rings --------------------------------------------------- */

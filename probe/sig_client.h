@@ -27,6 +27,28 @@ struct sn_ref {
 #define SIG_NEG_SN  4           /* SNs that answered 51/53 */
 #define SIG_REF_SN  4           /* SNs that refused (T3 = 339) */
 #define SIG_CONN_SN 4           /* SNs connected to */
+#define SIG_MEM_CONN 4          /* remembered connections (continuity) */
+
+/*
+ * A Skype-marked TCP connection of the client whose flow record ended by
+ * idle timeout or eviction (sig_flow_end): the connection may well go on
+ * (2006 keep-alives are 30-60 s apart), and when its 5-tuple shows up
+ * again without a SYN, from either side, the new record resumes it.
+ * Valid while its session is the client's open one (or, when it had
+ * none, while the client is tracked).
+ */
+struct sig_conn_mem {
+	uint8_t  peer[16];      /* the SN or server */
+	uint16_t peer_port;
+	uint16_t client_port;
+	uint32_t session_id;    /* its session, 0 when none */
+	uint8_t  used;
+	uint8_t  role;          /* enum skype_flow_role */
+	uint8_t  path;          /* enum sig_path */
+	uint8_t  connected;     /* had reached step 9 (HS_CONNECTED) */
+	uint8_t  open;          /* counted as a possibly open SN connection */
+	uint8_t  version;
+};
 
 /*
  * One client.  Keyed by (address, UDP port): the UDP port tells clients
@@ -51,6 +73,9 @@ struct sig_client {
 	uint32_t session_slot;
 	uint64_t last_us;       /* last activity */
 	uint8_t  login_server[16];  /* of the last complete login (L4) */
+	uint8_t  connected_since_login; /* step 9 seen since the last L4 */
+	uint8_t  mem_next;      /* ring cursor of mem[] */
+	struct sig_conn_mem mem[SIG_MEM_CONN];
 	struct sn_ref pos[SIG_POS_SN];
 	struct sn_ref neg[SIG_NEG_SN];
 	struct sn_ref refused[SIG_REF_SN];
@@ -92,10 +117,40 @@ void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
 /* Find a client (port 0: the most recently active one of that address). */
 struct sig_client *sig_client_find(struct sig_clients *t,
 				   const uint8_t addr[16], uint16_t port);
-/* Find or create; NULL when the table is full (limit_hits). */
+/* Find or create; NULL when the table is full (limit_hits).  With a
+ * port, an (address, 0) entry without a session or open SN connection is
+ * adopted (it was the same client's TCP-only evidence). */
 struct sig_client *sig_client_get(struct sig_clients *t,
 				  const uint8_t addr[16], uint16_t port,
 				  uint64_t ts_us);
+/* The client of a restricted-mode SN handshake (R1 on 443, or the whole
+ * handshake on 80) from addr: a client of that address without an SN
+ * connection open (TCP-only entries first, then the most recently
+ * active); when every client of the address has one open, this is a
+ * further client behind that address: a new (address, 0) entry. */
+struct sig_client *sig_client_for_restricted(struct sig_clients *t,
+					     const uint8_t addr[16],
+					     uint64_t ts_us);
+/* Any client of addr (the most recently active), or NULL. */
+#define sig_client_known(t, addr) sig_client_find((t), (addr), 0)
+
+/* SN connections of c that count as open: those followed now
+ * (n_sn_open) and remembered ones that ended by idle timeout or eviction
+ * in its open session (possibly still open). */
+uint32_t sig_sn_open(struct sig_clients *t, struct sig_client *c);
+/* Remember flow f (ending by idle timeout or eviction) in its client c;
+ * connected: f had reached step 9 (the caller's path knows). */
+void sig_mem_add(struct sig_clients *t, struct sig_client *c,
+		 const struct flow *f, int connected);
+/* A new TCP record f whose 5-tuple is a remembered connection (f's
+ * initiator the client, or the peer: *reversed): the entry is removed
+ * and copied to *m, its client returned.  NULL when none. */
+struct sig_client *sig_mem_take(struct sig_clients *t, const struct flow *f,
+				struct sig_conn_mem *m, int *reversed);
+/* c connects anew to (sn, port): a remembered connection to that SN is
+ * superseded (a client does not hold two connections to one SN). */
+void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
+		       uint16_t port);
 /* The most recently active client of addr that probed (sn, sn_port)
  * positively; *ref receives that probe's entry. */
 struct sig_client *sig_client_find_pos(struct sig_clients *t,

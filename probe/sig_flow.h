@@ -35,6 +35,11 @@ enum skype_flow_role {
  *   PATH_R443/R80   restricted mode, R1..R3 then T2..T4 (sig_restricted.c)
  *   PATH_LOGIN      L1..L4 (sig_login.c); relayed L3/L4 run inside the
  *                   connected state of the three SN paths
+ *   PATH_CONTINUED  a marked connection (login, SkypeOut, contact list, or
+ *                   an SN connection not yet at step 9) that goes on after
+ *                   its previous record ended by idle timeout or eviction:
+ *                   role and session carried over, packets are evidence
+ *                   only (sig.c, continuity)
  */
 enum sig_path {
 	PATH_UNDECIDED = 0,
@@ -44,6 +49,7 @@ enum sig_path {
 	PATH_R443,
 	PATH_R80,
 	PATH_LOGIN,
+	PATH_CONTINUED,
 };
 
 /* struct sig_flow.flags, one place so that the bits stay distinct. */
@@ -53,6 +59,11 @@ enum sig_path {
 #define SF_RELAY_L3 0x08    /* relayed L3 seen in this SN connection */
 #define SF_CLIENT   0x10    /* aux holds this flow's client slot */
 #define SF_POSITIVE 0x20    /* UDP probe flow answered positively once */
+#define SF_REVERSED 0x40    /* continued connection whose new record began
+			       with the peer's packet: the client is the
+			       responder, dir is flipped before the paths */
+#define SF_V25      0x80    /* port 80: R1 of no known rule, judged the
+			       v2.5 way (T2..T4 from a known client) */
 
 struct sig_flow {
 	uint8_t  path;        /* which state machine owns this flow

@@ -16,10 +16,18 @@
  *    never recorded.
  *  - Only ROLE_LOGIN flows move the client's login phase; SkypeOut and
  *    contact-list handshakes come after a login and do not.
- *  - Wrong password: a further SC message after L4 on the same connection,
- *    or a new login to the same server after a complete one (the client
- *    retries only after a failure) set LOGIN_FAILED, which then stays for
- *    the session.
+ *  - Wrong password ("more messages follow"): after L4 on the same
+ *    connection, the client sends L3 again (its credentials once more), or
+ *    LG_FAILED_SC_MSGS further messages; or the client repeats L1/L2 after
+ *    a complete login without connecting to an SN (step 9) in between.
+ *    LOGIN_FAILED then stays for the session.  Not a failure: the one short
+ *    exchange a real 2006 client had after a successful L4 (SC 18, LS 67
+ *    bytes, both 17 03 01 00 ...), and a new login after a new SN
+ *    connection (the 2006 client logged in again, to the other login
+ *    server, after connecting to a new SN).  The threshold of 3 client
+ *    messages leaves one message of margin over what a successful login
+ *    was seen to send, and a wrong-password dialogue (the server's refusal,
+ *    the credentials sent again, the answer) needs at least that many.
  *  - Relayed: an SC message that is L3 followed by an SN message starting
  *    like L4, inside a connected SN connection (any mode), sets
  *    LOGIN_RELAYED unless the session already has LOGIN_FAILED.
@@ -32,6 +40,7 @@
 #include "sig_stream.h"
 
 #define L1_SIZE 5
+#define LG_FAILED_SC_MSGS 3     /* SC messages after L4 meaning failure */
 
 static const uint8_t l1[5] = { 0x16, 0x03, 0x01, 0x00, 0x00 };
 static const uint8_t l2[5] = { 0x17, 0x03, 0x01, 0x00, 0x00 };
@@ -100,8 +109,10 @@ static void login_progress(struct sig_ctx *x, struct flow *f,
 	if (c->login_phase >= LOGIN_FAILED || c->login_phase >= phase)
 		return;
 	sig_set_login_phase(&x->clients, c, phase);
-	if (phase == LOGIN_L4)
+	if (phase == LOGIN_L4) {
 		memcpy(c->login_server, f->key.dst, 16);
+		c->connected_since_login = 0;
+	}
 }
 
 static void login_failed(struct sig_ctx *x, struct sig_client *c)
@@ -131,8 +142,9 @@ static void l2_seen(struct sig_ctx *x, struct flow *f,
 	sig_flow_set_client(&x->clients, f, c);
 	sig_session_of(&x->clients, c);
 	if (f->role == ROLE_LOGIN && c->login_phase == LOGIN_L4 &&
-	    sig_addr_eq(c->login_server, f->key.dst)) {
-		/* a repeated login: the previous one was refused */
+	    !c->connected_since_login) {
+		/* a repeated login with no new SN connection in between: the
+		 * previous one was refused */
 		login_failed(x, c);
 		sig_evidence(&x->clients, c, f, pv->ts_us);
 		return;
@@ -185,7 +197,11 @@ void sig_login_packet(struct sig_ctx *x, struct flow *f,
 	case LG_DONE:
 		if (dir == 1)
 			break;
-		/* the SC talks on after L4: the password was wrong */
+		/* the SC talks on after L4: credentials again, or more
+		 * messages than a successful login sends, mean failure */
+		sf->u1_id++;            /* SC messages after L4 */
+		if (!is_l3(pv) && sf->u1_id < LG_FAILED_SC_MSGS)
+			break;
 		sf->state = LG_FAILED;
 		sf->path = PATH_NONE;
 		c = sig_flow_client(&x->clients, f);

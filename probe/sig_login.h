@@ -16,7 +16,7 @@ enum login_state {
 	LG_WAIT_L2,
 	LG_WAIT_L3,
 	LG_WAIT_L4,
-	LG_DONE,                /* L4 seen: a further SC message = failed */
+	LG_DONE,                /* L4 seen; counts SC messages in u1_id */
 	LG_FAILED,
 };
 

@@ -90,6 +90,12 @@ static int starts_with_token(const struct pkt_view *pv)
 	return 1;
 }
 
+/* "HTTP/" starts every HTTP response (status line). */
+static int is_http_response(const struct pkt_view *pv)
+{
+	return pv->payload_len >= 5 && memcmp(pv->payload, "HTTP/", 5) == 0;
+}
+
 static int hi(uint8_t b)
 {
 	return b >> 4;
@@ -128,7 +134,7 @@ static void r1_443_seen(struct sig_ctx *x, struct flow *f,
 	f->role = ROLE_RESTRICTED_443;
 	f->sig.state = R_WAIT_R2;
 	x->ev.restricted_443++;
-	c = sig_client_get(&x->clients, f->key.src, 0, pv->ts_us);
+	c = sig_client_for_restricted(&x->clients, f->key.src, pv->ts_us);
 	if (!c)
 		return;
 	sig_flow_set_client(&x->clients, f, c);
@@ -158,6 +164,13 @@ static void first_message(struct sig_ctx *x, struct flow *f,
 		return;
 	}
 	v = r1_80_version(pv);
+	if (v == 0 && !starts_with_token(pv) &&
+	    sig_client_known(&x->clients, f->key.src)) {
+		/* v2.5 (section 6.2): R1 changed; the T2..T4 handshake
+		 * alone detects, from a host already known as a client */
+		f->sig.flags |= SF_V25;
+		v = SKYPE_VER_2_5;
+	}
 	if (v == 0) {
 		f->sig.path = PATH_NONE;
 		return;
@@ -195,6 +208,8 @@ void sig_restricted_packet(struct sig_ctx *x, struct flow *f,
 			if (sf->path == PATH_R80 ||
 			    sf->msgs[0] > R2_MAX_SC_MSGS)
 				sf->path = PATH_NONE;
+		} else if ((sf->flags & SF_V25) && is_http_response(pv)) {
+			sf->path = PATH_NONE;   /* an HTTP server answered */
 		} else if (sf->path == PATH_R80 || is_r2_443(pv)) {
 			sf->state = R_WAIT_R3;  /* 443: R2 confirms */
 		} else {

@@ -120,8 +120,9 @@ static struct sig_client *hs_client(struct sig_ctx *x, struct flow *f,
 
 	if (c)
 		return c;
-	/* restricted mode: the client is known by its address only */
-	c = sig_client_get(&x->clients, f->key.src, 0, ts_us);
+	/* restricted mode: the client is known by its address only; one
+	 * whose SN connection is open is another client behind it */
+	c = sig_client_for_restricted(&x->clients, f->key.src, ts_us);
 	if (c)
 		sig_flow_set_client(&x->clients, f, c);
 	return c;
@@ -147,6 +148,7 @@ static void hs_connected(struct sig_ctx *x, struct flow *f,
 	struct sig_client *c;
 	uint8_t mode = path_mode(f);
 	uint32_t id;
+	int prev_open;
 
 	switch (sf->path) {
 	case PATH_R443:
@@ -168,10 +170,15 @@ static void hs_connected(struct sig_ctx *x, struct flow *f,
 		c->version = sf->version;
 	sig_sn_add(c->connected, &c->conn_next, SIG_CONN_SN, f->key.dst,
 		   f->key.dport, 0);
+	/* a remembered (idle) connection to this SN is superseded; step 10
+	 * is a new SN while another SN connection is (possibly) open */
+	sig_mem_drop_peer(c, f->key.dst, f->key.dport);
+	prev_open = sig_sn_open(&x->clients, c) > 0;
+	c->connected_since_login = 1;
 	id = sig_session_ensure(&x->clients, c, pv->ts_us, mode, sf->version);
 	if (session_connected(x->clients.sessions, c->session_slot, id,
 			      f->key.dst, f->key.dport, pv->ts_us, mode,
-			      sf->version))
+			      sf->version, prev_open))
 		x->ev.sn_changes++;
 	sig_evidence(&x->clients, c, f, pv->ts_us);
 	c->n_sn_open++;

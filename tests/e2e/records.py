@@ -317,7 +317,7 @@ SESS_END = {0: "none", 1: "sn-closed", 2: "timeout", 3: "shutdown",
 MODE = {0: "unknown", 1: "udp-tcp", 2: "restricted-443", 3: "restricted-80"}
 LOGIN = {0: "none", 1: "L1", 2: "L2", 3: "L3", 4: "complete", 5: "failed",
          6: "relayed"}
-VERSION = {0: "unknown", 1: "1.4", 2: "2.0"}
+VERSION = {0: "unknown", 1: "1.4", 2: "2.0", 3: "2.5"}
 PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6"}
 
 
@@ -333,10 +333,11 @@ def cmd_records(path):
             sn = r.get("destinationIPv4Address",
                        r.get("destinationIPv6Address"))
             sessions.append(
-                "session client=%s sn=%s:%s connected=%s sn_changes=%s "
+                "session id=%s client=%s sn=%s:%s connected=%s sn_changes=%s "
                 "refused=%s login=%s mode=%s version=%s end=%s start_ms=%s "
                 "connected_ms=%s end_ms=%s" % (
-                    cl, sn, r.get("destinationTransportPort"),
+                    r.get("skypeSessionId"), cl, sn,
+                    r.get("destinationTransportPort"),
                     "yes" if r.get("skypeSessionConnectedMilliseconds") else "no",
                     r.get("skypeSupernodeChanges"),
                     r.get("skypeRefusedSupernodes"),
@@ -352,14 +353,15 @@ def cmd_records(path):
         if k is None:
             continue
         role = r.get("skypeFlowRole", 0)
-        flows.append("%s %s %s %s %s %s %s %s %s role=%s vlan=%s end=%s "
-                     "start_ms=%s" % (
+        flows.append("%s %s %s %s %s %s %s %s %s role=%s session=%s vlan=%s "
+                     "end=%s start_ms=%s" % (
                          PROTO.get(k[0], k[0]), k[1], k[2], k[3], k[4],
                          r.get("packetDeltaCount", 0),
                          r.get("octetDeltaCount", 0),
                          r.get("reversePacketDeltaCount", 0),
                          r.get("reverseOctetDeltaCount", 0),
                          ROLE[role] if role < len(ROLE) else role,
+                         r.get("skypeSessionId", 0),
                          r.get("vlanId", 0),
                          FLOW_END.get(r.get("flowEndReason"), "?"),
                          r.get("flowStartMilliseconds")))

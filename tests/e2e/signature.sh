@@ -27,9 +27,26 @@ while read -r s; do
 done < "$T/scenarios"
 pass "$n scenarios: exact flow records, roles and session records"
 
+# Continuity (issue 12): the scenarios with silences again under the
+# probe's default idle timeout (30 s), which splits every 2006 keep-alive
+# gap (45, 60, 32 s): each later record keeps its role and session.
+for s in gap-sn-2006 gap-restricted-443 gap-restricted-80 gap-login-servers \
+	real-2006-like; do
+	"$SKYPROBE" -q -r "$T/$s.pcap" -o "$T/$s-30.ipfix" -I 30s -A 30m ||
+		fail "$s: skyprobe exited $?"
+	decode_file "$T/$s-30.ipfix" > "$T/$s-30.json"
+	$PY records "$T/$s-30.json" | sort > "$T/$s-30.got"
+	"$TRACEGEN" --records "$s" --idle 30 --active 1800 |
+		grep -v '^#' | sort > "$T/$s-30.want"
+	diff -u "$T/$s-30.want" "$T/$s-30.got" ||
+		fail "$s: records under a 30 s idle timeout differ"
+done
+pass "idle splits of Skype connections keep role and session (30 s)"
+
 # Every Skype-marked flow of a session names a session that was exported,
 # and every exported session has at least one flow.
-for s in session-sn-change many-clients login-relayed restricted-443; do
+for s in session-sn-change many-clients login-relayed restricted-443 \
+	real-2006-like nat-mixed-clients gap-login-servers; do
 	$PY select "$T/$s.json" skypeSessionId | grep -v '^-$\|^0$' | sort -u > "$T/ids"
 	$PY select "$T/$s.json" skypeSessionId _tid=258 | sort -u > "$T/sids"
 	$PY select "$T/$s.json" skypeSessionId _tid=259 | sort -u >> "$T/sids"

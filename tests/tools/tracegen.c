@@ -59,6 +59,8 @@ struct tg_conn {
 	struct pcapw_pkt tmpl;   /* initiator's view: src = initiator */
 	uint32_t seq[2];         /* next sequence number per direction */
 	const char *role;
+	int      sess;           /* index in tg.sess of its session, -1 none
+				    (a conn whose role is "none" has none) */
 };
 
 struct tg_sess {
@@ -76,6 +78,7 @@ struct tg_sess {
 	uint64_t connected_ts;
 	uint64_t end_ts;         /* 0: not determined by the trace */
 	int      end_conn;       /* SN connection whose end ends it, or -1 */
+	uint32_t id;             /* skypeSessionId: rank by start time */
 };
 
 struct tg {
@@ -172,6 +175,15 @@ static int conn_new(struct tg *tg, uint8_t proto, const char *a, uint16_t ap,
 	c->seq[0] = rnd(tg);
 	c->seq[1] = rnd(tg);
 	c->role = "none";
+	/* A Skype connection belongs to its client's session: by default the
+	 * latest one the scenario opened for this address (scenarios with
+	 * several clients behind one address set it themselves). */
+	c->sess = -1;
+	for (int i = tg->nsess - 1; i >= 0; i--)
+		if (strcmp(tg->sess[i].client, a) == 0) {
+			c->sess = i;
+			break;
+		}
 	return tg->nconns++;
 }
 
@@ -434,6 +446,16 @@ static void check_not_r1_80(const uint8_t *r, uint32_t len, const char *what)
 	}
 }
 
+/* Random bytes that no port-80 R1 rule matches and that do not start
+ * with an upper-case token (HTTP methods). */
+static void binary_not_r1(struct tg *tg, uint8_t *r, uint32_t len)
+{
+	do {
+		rnd_fill(tg, r, len);
+		r[0] |= 0x80;
+	} while (v14_nibbles_match(r, len) || v20_nibbles_match(r, len));
+}
+
 static uint64_t udp_msg_u1(struct tg *tg, int ci, uint16_t id, uint8_t *u1,
 			   uint32_t len)
 {
@@ -558,7 +580,7 @@ static void sn_traffic(struct tg *tg, int ci, int n, uint64_t gap_ms)
 	}
 }
 
-enum r_kind { R_443, R_80_V14, R_80_V20 };
+enum r_kind { R_443, R_80_V14, R_80_V20, R_80_V25 };
 
 /* Restricted mode: R1, R2, R3 then T2..T4.  *r1_ts gets the time of R1. */
 static int restricted_connect(struct tg *tg, struct sc *sc, const char *sn,
@@ -587,13 +609,21 @@ static int restricted_connect(struct tg *tg, struct sc *sc, const char *sn,
 		r2len = 36;
 		rnd_fill(tg, r2, r2len);
 		r3len = 14;
-	} else {
+	} else if (kind == R_80_V20) {
 		r1len = 30;
 		rnd_fill(tg, r1, r1len);
 		for (int i = 0; i < 9; i++)
 			r1[15 + i] = (uint8_t)((r1[5 + i] & 0xf0) |
 					       (r1[15 + i] & 0x0f));
 		r2len = 52;
+		rnd_fill(tg, r2, r2len);
+		r3len = 19;
+	} else {
+		/* v2.5: R1 changed (section 6.2); binary, matching neither
+		 * nibble rule, not starting like an HTTP method */
+		r1len = 24;
+		binary_not_r1(tg, r1, r1len);
+		r2len = 60;
 		rnd_fill(tg, r2, r2len);
 		r3len = 19;
 	}
@@ -604,8 +634,8 @@ static int restricted_connect(struct tg *tg, struct sc *sc, const char *sn,
 	tcp_rand(tg, ci, 0, r3len);
 	tcp_ack(tg, ci, 1);
 	*t4_ts = hs_t2_t4(tg, ci, h);
-	tg->conns[ci].role = kind == R_443 ? "restricted-443" :
-		"restricted-80";
+	tg->conns[ci].role = *t4_ts == 0 ? "sn-refused" :
+		kind == R_443 ? "restricted-443" : "restricted-80";
 	return ci;
 }
 
@@ -1588,6 +1618,436 @@ static void scn_lookalike_tcp_unprobed(struct tg *tg)
 	tcp_fin(tg, ci, 0);
 }
 
+/* ---- scenarios: issue 12 (continuity, sessions, NAT, v2.5) ----------- */
+
+/* One exchange on an open connection after gap_ms of silence, the side
+ * first speaking first (the first packet after a gap may come from either
+ * end: the new record's key is then reversed). */
+static void keepalive(struct tg *tg, int ci, int first, uint64_t gap_ms)
+{
+	wait_ms(tg, gap_ms);
+	tcp_rand(tg, ci, first, rnd_range(tg, 40, 300));
+	tcp_rand(tg, ci, !first, rnd_range(tg, 40, 300));
+	tcp_ack(tg, ci, first);
+}
+
+/* The 2006 close: FIN from the client, the SN still sends data, the
+ * client answers RST (the flow record ends at the RST). */
+static void close_2006(struct tg *tg, int ci)
+{
+	emit(tg, ci, 0, PCAPW_FIN | PCAPW_ACK, NULL, 0);
+	wait_ms(tg, 40);
+	tcp_rand(tg, ci, 1, 120);
+	tcp_rst(tg, ci, 0);
+}
+
+/* TCP to server:port and L1..L4; the connection stays open. */
+static int login_open(struct tg *tg, struct sc *sc, const char *server,
+		      uint16_t port, const char *role)
+{
+	int ci = conn_new(tg, PCAPW_PROTO_TCP, sc->ip, sc->tcp_port++,
+			  server, port, 0);
+
+	tcp_open(tg, ci);
+	tcp_data(tg, ci, 0, l1_msg, sizeof(l1_msg));
+	tcp_data(tg, ci, 1, l2_msg, sizeof(l2_msg));
+	login_l3(tg, ci, 0);
+	wait_ms(tg, 50);
+	login_l4(tg, ci, 1);
+	tcp_ack(tg, ci, 0);
+	tg->conns[ci].role = role;
+	return ci;
+}
+
+/* What a real 2006 client sent after a successful L4: one exchange, SC
+ * 18 bytes, server 67, both starting 17 03 01 00 (not a wrong password). */
+static void exchange_2006(struct tg *tg, int ci, int first)
+{
+	uint8_t b[67];
+
+	rnd_fill(tg, b, sizeof(b));
+	memcpy(b, l4_start, sizeof(l4_start));
+	b[4] = 13;
+	tcp_data(tg, ci, first, b, first ? 67 : 18);
+	wait_ms(tg, 60);
+	rnd_fill(tg, b, sizeof(b));
+	memcpy(b, l4_start, sizeof(l4_start));
+	b[4] = 62;
+	tcp_data(tg, ci, !first, b, first ? 18 : 67);
+	tcp_ack(tg, ci, first);
+}
+
+static void scn_gap_sn_2006(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.140", 23140, 0x2140);
+	struct tg_sess *s = sess_new(tg, sc.ip, "198.51.100.140", 40140);
+	int ci;
+
+	tg->now = T0_US;
+	ci = session_connect(tg, &sc, s, &hs_v14);
+	sn_traffic(tg, ci, 2, 3000);
+	keepalive(tg, ci, 1, 45000);    /* the 2006 gaps: SN speaks first */
+	keepalive(tg, ci, 0, 60000);    /* the client first */
+	keepalive(tg, ci, 1, 32000);
+	keepalive(tg, ci, 1, 90000);    /* longer than any test's timeout */
+	sn_traffic(tg, ci, 2, 3000);
+	wait_ms(tg, 1000);
+	close_2006(tg, ci);
+	sess_closed(s, ci);
+}
+
+/* Restricted mode with silences longer than the idle timeout. */
+static void gap_restricted(struct tg *tg, const char *ip, const char *sn,
+			   uint16_t port, enum r_kind kind,
+			   const struct hs *h, int rst)
+{
+	struct sc sc = client(ip, 21020, 0x1000);
+	struct tg_sess *s = sess_new(tg, sc.ip, sn, port);
+	uint64_t r1, t4;
+	int ci;
+
+	s->mode = kind == R_443 ? "restricted-443" : "restricted-80";
+	tg->now = T0_US;
+	ci = restricted_connect(tg, &sc, sn, port, kind, h, &r1, &t4);
+	s->start_ts = kind == R_443 ? r1 : t4;
+	s->connected = 1;
+	s->connected_ts = t4;
+	sn_traffic(tg, ci, 2, 2000);
+	keepalive(tg, ci, 1, 70000);    /* SN first */
+	keepalive(tg, ci, 0, 40000);    /* client first */
+	keepalive(tg, ci, 0, 65000);
+	wait_ms(tg, 1000);
+	if (rst)
+		tcp_rst(tg, ci, 1);
+	else
+		tcp_fin(tg, ci, 1);
+	sess_closed(s, ci);
+}
+
+static void scn_gap_restricted_443(struct tg *tg)
+{
+	static const struct hs h = { 0, 0, 25, 150, 16 };
+
+	gap_restricted(tg, "192.0.2.141", "203.0.113.141", 443, R_443, &h, 0);
+}
+
+static void scn_gap_restricted_80(struct tg *tg)
+{
+	static const struct hs h = { 0, 0, 24, 180, 15 };
+
+	gap_restricted(tg, "192.0.2.142", "203.0.113.142", 80, R_80_V14, &h,
+		       1);
+}
+
+/* Login, SkypeOut and contact-list connections that fall silent for
+ * longer than the idle timeout and go on; the SN connection keeps
+ * talking every 25 s. */
+static void scn_gap_login_servers(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.143", 23143, 0x2143);
+	struct tg_sess *s = sess_new(tg, sc.ip, "198.51.100.143", 40143);
+	int sn, lg, so, cl;
+
+	s->login = "complete";
+	tg->now = T0_US;
+	sn = session_connect(tg, &sc, s, &hs_v14);
+	wait_ms(tg, 500);
+	lg = login_open(tg, &sc, LS_ADDR, 33033, "login");
+	wait_ms(tg, 1000);
+	so = login_open(tg, &sc, SKYPEOUT_ADDR, 33033, "skypeout");
+	wait_ms(tg, 1000);
+	cl = login_open(tg, &sc, CONTACTS_ADDR, 33033, "contact-list");
+	/* the login connection: 75 s later the client's 18/67 exchange,
+	 * then its FIN */
+	tg->now = T0_US + 76 * SEC;
+	exchange_2006(tg, lg, 0);
+	wait_ms(tg, 100);
+	tcp_fin(tg, lg, 0);
+	/* SkypeOut: 80 s later the gateway speaks first */
+	tg->now = T0_US + 83 * SEC;
+	tcp_rand(tg, so, 1, 100);
+	tcp_rand(tg, so, 0, 60);
+	tcp_ack(tg, so, 1);
+	wait_ms(tg, 200);
+	tcp_fin(tg, so, 0);
+	/* contact list: 70 s later the server closes (its FIN first) */
+	tg->now = T0_US + 75 * SEC;
+	tcp_fin(tg, cl, 1);
+	/* the SN connection all along */
+	tg->now = T0_US + 2 * SEC;
+	sn_traffic(tg, sn, 4, 25000);
+	wait_ms(tg, 1000);
+	tcp_fin(tg, sn, 0);
+	sess_closed(s, sn);
+}
+
+/*
+ * The facts of SIGNATURE.md's "What real 2006 traffic adds", end to end.
+ * Session 1: probe, SN connection, login L1..L4 plus one 18/67 exchange,
+ * contact list (with a silence), keep-alives 45, 60, 32 s apart, then the
+ * client closes its SN connection (FIN, the SN still sends, RST).  60 s
+ * later session 2: probe, another SN, login to the other login server.
+ */
+static void scn_real_2006_like(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.150", 23150, 0x6a20);
+	struct tg_sess *s1, *s2;
+	int sn, lg, cl;
+
+	s1 = sess_new(tg, sc.ip, "198.51.100.151", 40151);
+	s1->login = "complete";
+	tg->now = T0_US;
+	sn = session_connect(tg, &sc, s1, &hs_v14);
+	wait_ms(tg, 300);
+	lg = login_open(tg, &sc, LS_ADDR, 33033, "login");
+	exchange_2006(tg, lg, 0);
+	wait_ms(tg, 100);
+	tcp_fin(tg, lg, 0);
+	wait_ms(tg, 500);
+	cl = login_open(tg, &sc, CONTACTS_ADDR, 33033, "contact-list");
+	wait_ms(tg, 1000);
+	tcp_rand(tg, cl, 0, 90);
+	tcp_rand(tg, cl, 1, 400);
+	tcp_ack(tg, cl, 0);
+	keepalive(tg, sn, 0, 5000);
+	keepalive(tg, sn, 1, 45000);
+	keepalive(tg, cl, 1, 10000);    /* 55 s after its last packet */
+	wait_ms(tg, 200);
+	tcp_fin(tg, cl, 0);
+	keepalive(tg, sn, 1, 60000);
+	keepalive(tg, sn, 0, 32000);
+	wait_ms(tg, 5000);
+	close_2006(tg, sn);
+	sess_closed(s1, sn);
+
+	wait_ms(tg, 60000);
+	s2 = sess_new(tg, sc.ip, "198.51.100.152", 40152);
+	s2->login = "complete";
+	s2->end = "shutdown";
+	sn = session_connect(tg, &sc, s2, &hs_v14);
+	wait_ms(tg, 300);
+	lg = login_open(tg, &sc, "212.72.49.141", 33033, "login");
+	exchange_2006(tg, lg, 0);
+	wait_ms(tg, 100);
+	tcp_fin(tg, lg, 0);
+	keepalive(tg, sn, 0, 20000);
+}
+
+/* Step 10 and 11: SN change while A is open; B closes first, the session
+ * goes on; A's close is the close of the last SN connection. */
+static void scn_sn_change_last_close(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.144", 23144, 0x3144);
+	struct tg_sess *s = sess_new(tg, sc.ip, "198.51.100.144", 40144);
+	int a, b;
+
+	tg->now = T0_US;
+	a = session_connect(tg, &sc, s, &hs_v14);
+	sn_traffic(tg, a, 2, 3000);
+	snprintf(s->sn, sizeof(s->sn), "%s", "198.51.100.145");
+	s->sn_port = 40145;
+	wait_ms(tg, 1000);
+	b = session_connect(tg, &sc, s, &hs_v14);
+	s->sn_changes = 1;
+	sn_traffic(tg, b, 2, 3000);
+	wait_ms(tg, 500);
+	tcp_fin(tg, b, 1);
+	sn_traffic(tg, a, 3, 3000);
+	wait_ms(tg, 500);
+	tcp_fin(tg, a, 0);
+	sess_closed(s, a);
+}
+
+/* Five clients behind one NAT address 192.0.2.160: two in UDP+TCP mode
+ * (UDP ports 23161, 23162), one restricted to 443, two to 80; each
+ * handshake happens while the SN connections of the earlier ones are
+ * open.  Five sessions, no SN change. */
+static void scn_nat_mixed_clients(struct tg *tg)
+{
+	static const char nat[] = "192.0.2.160";
+	static const struct hs v20 = { 19, 38, 25, 230, 17 };
+	static const struct hs h443 = { 0, 0, 25, 150, 16 };
+	static const struct hs h80a = { 0, 0, 24, 180, 15 };
+	static const struct hs h80b = { 0, 0, 27, 95, 4 };
+	struct sc sc[5];
+	struct tg_sess *s[5];
+	int ci[5];
+	uint64_t r1, t4;
+
+	for (int i = 0; i < 5; i++) {
+		sc[i] = client(nat, (uint16_t)(23161 + i),
+			       (uint16_t)(0x1000 * (i + 1)));
+		sc[i].tcp_port = (uint16_t)(1100 + 100 * i);
+	}
+	s[0] = sess_new(tg, nat, "198.51.100.161", 41161);
+	tg->now = T0_US;
+	ci[0] = session_connect(tg, &sc[0], s[0], &hs_v14);
+	s[1] = sess_new(tg, nat, "198.51.100.162", 41162);
+	s[1]->version = "2.0";
+	tg->now = T0_US + 2 * SEC;
+	ci[1] = session_connect(tg, &sc[1], s[1], &v20);
+	s[2] = sess_new(tg, nat, "203.0.113.163", 443);
+	s[2]->mode = "restricted-443";
+	tg->now = T0_US + 4 * SEC;
+	ci[2] = restricted_connect(tg, &sc[2], s[2]->sn, 443, R_443, &h443,
+				   &r1, &t4);
+	s[2]->start_ts = r1;
+	s[2]->connected_ts = t4;
+	s[3] = sess_new(tg, nat, "203.0.113.164", 80);
+	s[3]->mode = "restricted-80";
+	tg->now = T0_US + 6 * SEC;
+	ci[3] = restricted_connect(tg, &sc[3], s[3]->sn, 80, R_80_V14, &h80a,
+				   &r1, &t4);
+	s[3]->start_ts = s[3]->connected_ts = t4;
+	s[4] = sess_new(tg, nat, "203.0.113.165", 80);
+	s[4]->mode = "restricted-80";
+	s[4]->version = "2.0";
+	tg->now = T0_US + 8 * SEC;
+	ci[4] = restricted_connect(tg, &sc[4], s[4]->sn, 80, R_80_V20, &h80b,
+				   &r1, &t4);
+	s[4]->start_ts = s[4]->connected_ts = t4;
+	for (int i = 0; i < 5; i++) {
+		s[i]->connected = 1;
+		tg->conns[ci[i]].sess = i;      /* one address, five clients */
+		tg->now = T0_US + 10 * SEC + (uint64_t)i * 300 * MSEC;
+		sn_traffic(tg, ci[i], 4, 3000);
+		tg->now = T0_US + (uint64_t)(30 + 2 * i) * SEC;
+		tcp_fin(tg, ci[i], i & 1);
+		sess_closed(s[i], ci[i]);
+	}
+	/* the probes' flows are each client's too */
+	for (int k = 0; k < tg->nconns; k++)
+		if (tg->conns[k].tmpl.proto == PCAPW_PROTO_UDP)
+			tg->conns[k].sess = tg->conns[k].tmpl.sport - 23161;
+}
+
+/* v2.5 in restricted mode over port 80 (section 6.2): the client logs in
+ * over port 80 first (the login runs on 80 and 443 too; on 443 tshark
+ * calls L1's empty TLS record malformed) (Skype evidence: it is a known client), then a port-80
+ * handshake whose R1 matches no nibble rule, followed by T2..T4. */
+static void scn_restricted_80_v25(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.170", 21020, 0x1000);
+	struct tg_sess *s = sess_new(tg, sc.ip, "203.0.113.170", 80);
+	static const struct hs h = { 0, 0, 25, 140, 16 };
+	uint64_t r1;
+	int lg, ci;
+
+	s->mode = "restricted-80";
+	s->version = "2.5";
+	s->login = "complete";
+	tg->now = T0_US;
+	lg = login_open(tg, &sc, LS_ADDR, 80, "login");
+	tg->conns[lg].sess = -1;        /* a login alone starts no session */
+	exchange_2006(tg, lg, 0);
+	wait_ms(tg, 100);
+	tcp_fin(tg, lg, 0);
+	wait_ms(tg, 500);
+	ci = restricted_connect(tg, &sc, s->sn, 80, R_80_V25, &h, &r1,
+				&s->connected_ts);
+	s->start_ts = s->connected_ts;
+	s->connected = 1;
+	sn_traffic(tg, ci, 3, 2000);
+	wait_ms(tg, 1000);
+	tcp_fin(tg, ci, 0);
+	sess_closed(s, ci);
+}
+
+static void http_text(struct tg *tg, int ci, int dir, const char *txt)
+{
+	tcp_data(tg, ci, dir, (const uint8_t *)txt, (uint32_t)strlen(txt));
+}
+
+static void http_reply(struct tg *tg, int ci, const char *status,
+		       uint32_t body)
+{
+	char b[1024];
+	int n = snprintf(b, sizeof(b), "HTTP/1.0 %s\r\nContent-Length: %u"
+			 "\r\n\r\n", status, body);
+
+	for (uint32_t i = 0; i < body && n < (int)sizeof(b); i++)
+		b[n++] = lorem[i % (sizeof(lorem) - 1)];
+	tcp_data(tg, ci, 1, (const uint8_t *)b, (uint32_t)n);
+}
+
+/* After its Skype session connected, a client talks HTTP on port 80 with
+ * the sizes of R1, R2, R3, T2 (25), T3, T4 (16): the requests start with a
+ * method.  And a binary first message answered by an HTTP server ("HTTP/"
+ * status line), then T-like sizes.  Neither is the v2.5 handshake. */
+static void scn_lookalike_http80_tsizes(struct tg *tg)
+{
+	struct sc sc = client("192.0.2.171", 23171, 0x7171);
+	struct tg_sess *s = sess_new(tg, sc.ip, "198.51.100.171", 40171);
+	uint8_t b[24];
+	int sn, ci;
+
+	tg->now = T0_US;
+	sn = session_connect(tg, &sc, s, &hs_v14);
+	wait_ms(tg, 500);
+	ci = conn_new(tg, PCAPW_PROTO_TCP, sc.ip, 44171, "198.51.100.80", 80,
+		      0);
+	tcp_open(tg, ci);
+	http_text(tg, ci, 0, "GET / HTTP/1.0\r\n\r\n");           /* 18 */
+	http_reply(tg, ci, "200 OK", 120);
+	http_text(tg, ci, 0, "GET /abcdefg HTTP/1.0\r\n\r\n");    /* 25 */
+	http_reply(tg, ci, "200 OK", 80);
+	http_text(tg, ci, 0, "GET /abcdefh HTTP/1.0\r\n\r\n");    /* 25 */
+	http_reply(tg, ci, "200 OK", 100);
+	http_text(tg, ci, 0, "GET / HTTP/1.0\r\n");               /* 16 */
+	http_text(tg, ci, 0, "\r\n");
+	http_reply(tg, ci, "200 OK", 60);
+	tcp_ack(tg, ci, 0);
+	wait_ms(tg, 200);
+	tcp_fin(tg, ci, 0);
+
+	wait_ms(tg, 500);
+	ci = conn_new(tg, PCAPW_PROTO_TCP, sc.ip, 44172, "198.51.100.80", 80,
+		      0);
+	tcp_open(tg, ci);
+	binary_not_r1(tg, b, sizeof(b));
+	tcp_data(tg, ci, 0, b, sizeof(b));
+	http_reply(tg, ci, "400 Bad Request", 40);
+	tcp_rand(tg, ci, 0, 19);
+	tcp_rand(tg, ci, 0, 25);
+	http_reply(tg, ci, "400 Bad Request", 90);
+	tcp_rand(tg, ci, 0, 16);
+	tcp_ack(tg, ci, 1);
+	wait_ms(tg, 200);
+	tcp_fin(tg, ci, 1);
+
+	sn_traffic(tg, sn, 2, 2000);
+	wait_ms(tg, 500);
+	tcp_fin(tg, sn, 0);
+	sess_closed(s, sn);
+}
+
+/* A binary protocol on port 80 with the v2.5 shape (a first message of no
+ * R1 rule, reply, then 19, 25, reply of 140, 16) from a host with no
+ * Skype evidence at all. */
+static void scn_lookalike_binary80(struct tg *tg)
+{
+	uint8_t b[24];
+	int ci = conn_new(tg, PCAPW_PROTO_TCP, "192.0.2.172", 45172,
+			  "198.51.100.172", 80, 0);
+
+	tg->now = T0_US;
+	tcp_open(tg, ci);
+	binary_not_r1(tg, b, sizeof(b));
+	tcp_data(tg, ci, 0, b, sizeof(b));
+	wait_ms(tg, 30);
+	tcp_rand(tg, ci, 1, 60);
+	tcp_rand(tg, ci, 0, 19);
+	tcp_ack(tg, ci, 1);
+	tcp_rand(tg, ci, 0, 25);
+	wait_ms(tg, 30);
+	tcp_rand(tg, ci, 1, 140);
+	tcp_rand(tg, ci, 0, 16);
+	tcp_ack(tg, ci, 1);
+	sn_traffic(tg, ci, 3, 2000);
+	wait_ms(tg, 1000);
+	tcp_fin(tg, ci, 0);
+}
+
 /* ---- the scenario table --------------------------------------------- */
 
 struct scenario {
@@ -1712,6 +2172,61 @@ static const struct scenario scenarios[] = {
 	{ "lookalike-tcp-unprobed", scn_lookalike_tcp_unprobed,
 	  "The T1..T4 sizes (14, reply, 24, 120, 16) to a host never probed "
 	  "over UDP: step 6 fails.  Not Skype." },
+	{ "gap-sn-2006", scn_gap_sn_2006,
+	  "v1.4 session whose SN connection falls silent as the 2006 client's "
+	  "did: keep-alives 45 s (SN speaks first), 60 s (client first), 32 s "
+	  "(SN first) and 90 s (SN first) apart, then the 2006 close: FIN "
+	  "from the client, the SN still sends, the client answers RST.  "
+	  "Every record of the connection is sn-connection in session 1; the "
+	  "session ends at the RST (sn-closed)." },
+	{ "gap-restricted-443", scn_gap_restricted_443,
+	  "Restricted mode on 443 (R1..T4), then silences of 70 s (SN speaks "
+	  "first), 40 s and 65 s (client first), FIN from the SN: every record "
+	  "restricted-443 in session 1, ended at the close." },
+	{ "gap-restricted-80", scn_gap_restricted_80,
+	  "Restricted mode on 80 (v1.4 R1..T4), then the silences of "
+	  "gap-restricted-443, RST from the SN: every record restricted-80 "
+	  "in session 1, ended at the RST." },
+	{ "gap-login-servers", scn_gap_login_servers,
+	  "v1.4 session (SN traffic every 25 s) with a login, a SkypeOut and "
+	  "a contact-list connection (L1..L4 each) that fall silent: the "
+	  "login goes on 75 s later with the client's 18/67 exchange and FIN, "
+	  "SkypeOut 80 s later with the gateway speaking first, the contact "
+	  "list 70 s later with the server's FIN.  Each record keeps its role "
+	  "and session; login complete." },
+	{ "real-2006-like", scn_real_2006_like,
+	  "SIGNATURE.md's real 2006 facts end to end.  Session 1: probe, SN "
+	  "connection, login L1..L4 plus one 18/67 exchange, contact list "
+	  "(silent 55 s), keep-alives 45, 60 and 32 s apart, the client "
+	  "closes its SN connection (FIN, SN data, RST).  60 s later session "
+	  "2: probe, another SN, login to the other login server "
+	  "212.72.49.141 (L1..L4 + 18/67).  Two sessions, each login "
+	  "complete, no SN change." },
+	{ "sn-change-last-close", scn_sn_change_last_close,
+	  "Connected to SN A, then an SN change to B while A is open; B "
+	  "closes first (the session goes on: A is open), A closes last: 1 "
+	  "session, SN = B, 1 change, ended by A's close." },
+	{ "nat-mixed-clients", scn_nat_mixed_clients,
+	  "Five clients behind 192.0.2.160: UDP+TCP v1.4 (UDP port 23161), "
+	  "UDP+TCP v2.0 (23162), restricted 443, restricted 80 v1.4 and v2.0, "
+	  "each handshake while the earlier clients' SN connections are "
+	  "open.  Five sessions, no SN change, each ended by its own close." },
+	{ "restricted-80-v25", scn_restricted_80_v25,
+	  "Skype 2.5 in restricted mode: a login over port 80 (L1..L4 + 18/67) "
+	  "makes the host a known client, then a port-80 handshake whose R1 "
+	  "(24 binary bytes) matches no nibble rule, R2 (60), R3 (19), "
+	  "T2 = 25, T3 = 140, T4 = 16: restricted-80, version 2.5, login "
+	  "complete." },
+	{ "lookalike-http80-tsizes", scn_lookalike_http80_tsizes,
+	  "A connected Skype client talks HTTP on 80 with the message sizes "
+	  "of R1..T4 (18, reply, 25, reply, 25, reply, 16 + 2): requests "
+	  "start with a method.  Then a binary first message answered by an "
+	  "HTTP server's 400 (\"HTTP/\"), then 19, 25, reply, 16.  Neither is "
+	  "marked; 1 session (the client's own)." },
+	{ "lookalike-binary80", scn_lookalike_binary80,
+	  "A binary protocol on 80 with the v2.5 handshake's shape (first "
+	  "message of no R1 rule, 60, 19, 25, 140, 16) from a host with no "
+	  "Skype evidence.  Not Skype." },
 };
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1788,14 +2303,38 @@ struct rec {
 	uint32_t pk[2];
 	uint64_t oc[2];
 	const char *role;
+	int      sess;           /* index in tg.sess, -1 none */
 	const char *end;
 };
 
 struct conn_sim {
 	int     cur;             /* open record, -1 when none */
 	int     ended;           /* a record of this conn already ended */
+	int     idle_ended;      /* ... and the last one by idle timeout */
 	uint8_t fin;             /* FIN seen, bit per conn direction */
 };
+
+/*
+ * Continuity (issue 12): a TCP connection marked super-node, restricted
+ * 443/80, login, SkypeOut or contact list whose record ended by idle
+ * timeout goes on: the next record (no SYN; its first packet from either
+ * end) carries the same role and session.  Any other later record (a UDP
+ * flow after a silence, a connection after its close) is not Skype.
+ */
+static int continues(const struct tg_conn *c)
+{
+	static const char *const kinds[] = {
+		"sn-connection", "restricted-443", "restricted-80", "login",
+		"skypeout", "contact-list",
+	};
+
+	if (c->tmpl.proto != PCAPW_PROTO_TCP)
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(c->role, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static const char *proto_name(uint8_t proto)
 {
@@ -1828,15 +2367,17 @@ static void print_rec(const struct tg *tg, const struct rec *r, FILE *out)
 	addr_str(t, r->fwd ? t->dst : t->src, a, sizeof(a));
 	addr_str(t, r->fwd ? t->src : t->dst, b, sizeof(b));
 	fprintf(out, "%s %s %u %s %u %u %" PRIu64 " %u %" PRIu64
-		" role=%s vlan=%u end=%s start_ms=%" PRIu64 "\n",
+		" role=%s session=%u vlan=%u end=%s start_ms=%" PRIu64 "\n",
 		proto_name(t->proto), a, r->fwd ? t->dport : t->sport,
 		b, r->fwd ? t->sport : t->dport, r->pk[0], r->oc[0],
-		r->pk[1], r->oc[1], r->role, t->vlan_id, r->end,
+		r->pk[1], r->oc[1], r->role,
+		strcmp(r->role, "none") != 0 && r->sess >= 0 ?
+		tg->sess[r->sess].id : 0, t->vlan_id, r->end,
 		r->start / MSEC);
 }
 
 static struct rec *rec_open(struct rec *recs, size_t *n, struct conn_sim *cs,
-			    int ci, int fwd, const char *role)
+			    int ci, int fwd, const char *role, int sess)
 {
 	struct rec *r = &recs[*n];
 
@@ -1844,6 +2385,7 @@ static struct rec *rec_open(struct rec *recs, size_t *n, struct conn_sim *cs,
 	r->conn = ci;
 	r->fwd = fwd;
 	r->role = role;
+	r->sess = sess;
 	r->end = "forced";
 	cs->cur = (int)(*n)++;
 	return r;
@@ -1857,9 +2399,10 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 	uint64_t last_ts = tg->npkts ? tg->pkts[tg->npkts - 1].ts : 0;
 
 	for (int i = 0; i < tg->nconns; i++)
-		cs[i] = (struct conn_sim){ -1, 0, 0 };
+		cs[i] = (struct conn_sim){ -1, 0, 0, 0 };
 	for (size_t i = 0; i < tg->npkts; i++) {
 		const struct tg_pkt *k = &tg->pkts[i];
+		const struct tg_conn *tc = &tg->conns[k->conn];
 		struct conn_sim *c = &cs[k->conn];
 		struct rec *r = c->cur >= 0 ? &recs[c->cur] : NULL;
 
@@ -1867,16 +2410,24 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 			r->end = c->fin == 3 ? "eof" : "idle";
 			c->cur = -1;
 			c->ended = 1;
+			c->idle_ended = c->fin != 3;
 			c->fin = 0;
 			r = NULL;
 		}
 		if (r && active && k->ts - r->start >= active) {
 			r->end = "active";
-			r = rec_open(recs, &n, c, k->conn, r->fwd, r->role);
+			r = rec_open(recs, &n, c, k->conn, r->fwd, r->role,
+				     r->sess);
 		}
-		if (r == NULL)
-			r = rec_open(recs, &n, c, k->conn, k->dir, c->ended ?
-				     "none" : tg->conns[k->conn].role);
+		if (r == NULL) {
+			int same = !c->ended ||
+				   (c->idle_ended && continues(tc) &&
+				    !(k->flags & PCAPW_SYN));
+
+			r = rec_open(recs, &n, c, k->conn, k->dir,
+				     same ? tc->role : "none",
+				     same ? tc->sess : -1);
+		}
 		if (r->pk[0] + r->pk[1] == 0)
 			r->start = k->ts;
 		r->last = k->ts;
@@ -1891,6 +2442,7 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 			r->end = "eof";
 			c->cur = -1;
 			c->ended = 1;
+			c->idle_ended = 0;
 			c->fin = 0;
 		}
 	}
@@ -1911,10 +2463,10 @@ static void print_sessions(const struct tg *tg, FILE *out)
 	for (int i = 0; i < tg->nsess; i++) {
 		const struct tg_sess *s = &tg->sess[i];
 
-		fprintf(out, "session client=%s sn=%s:%u connected=%s "
+		fprintf(out, "session id=%u client=%s sn=%s:%u connected=%s "
 			"sn_changes=%u refused=%u login=%s mode=%s version=%s "
 			"end=%s start_ms=%" PRIu64 " connected_ms=%" PRIu64
-			" end_ms=%" PRIu64 "\n", s->client,
+			" end_ms=%" PRIu64 "\n", s->id, s->client,
 			s->connected ? s->sn : "0.0.0.0",
 			s->connected ? s->sn_port : 0,
 			s->connected ? "yes" : "no", s->sn_changes,
@@ -1945,6 +2497,22 @@ static void session_end_time(const struct tg *tg, struct tg_sess *s,
 			s->end_ts = recs[j].last;
 }
 
+/* The probe numbers sessions from 1 in the order they start (step 4, R1
+ * on 443, T4 on 80); sessions starting in the same microsecond keep the
+ * scenario's order. */
+static void session_ids(struct tg *tg)
+{
+	for (int i = 0; i < tg->nsess; i++) {
+		struct tg_sess *s = &tg->sess[i];
+
+		s->id = 1;
+		for (int j = 0; j < tg->nsess; j++)
+			if (tg->sess[j].start_ts < s->start_ts ||
+			    (tg->sess[j].start_ts == s->start_ts && j < i))
+				s->id++;
+	}
+}
+
 static int records(const struct scenario *s, uint64_t idle_s,
 		  uint64_t active_s, FILE *out)
 {
@@ -1957,6 +2525,7 @@ static int records(const struct scenario *s, uint64_t idle_s,
 	n = simulate(tg, idle_s * SEC, active_s * SEC, recs);
 	for (int i = 0; i < tg->nsess; i++)
 		session_end_time(tg, &tg->sess[i], recs, n);
+	session_ids(tg);
 	fprintf(out, "# scenario %s packets %zu idle %" PRIu64 " active %"
 		PRIu64 "\n", s->name, tg->npkts, idle_s, active_s);
 	fprintf(out, "flows %zu\n", n);

@@ -1193,9 +1193,15 @@ START_TEST(test_restricted_80_v14)
 	w.version = SKYPE_VER_1_4;
 	expect_rec(&e.recs[0], &w);
 
-	/* one nibble off: not R1, the handshake after it does not count */
+	/* one nibble off: not R1, the handshake after it does not count
+	 * (from a host with no Skype evidence: else the v2.5 rule applies) */
 	r1[15] = 0x40;
-	tf_init(&bad, 6, n.c, 3002, n.sn1, 80);
+	{
+		uint8_t fresh[16];
+
+		v4(fresh, 10, 0, 0, 7);
+		tf_init(&bad, 6, fresh, 3002, n.sn1, 80);
+	}
 	r80(&e, &bad, T0 + SEC, r1, sizeof(r1), 200);
 	ck_assert_uint_eq(bad.f.role, ROLE_NONE);
 	ck_assert_uint_eq(counters(&e).sessions_started, 1);
@@ -1232,21 +1238,77 @@ START_TEST(test_restricted_80_v20)
 	{
 		struct tflow r17;
 
-		tf_init(&r17, 6, n.c2, 3003, n.sn1, 80);
+		uint8_t fresh[16];
+
+		v4(fresh, 10, 0, 0, 7);
+		tf_init(&r17, 6, fresh, 3003, n.sn1, 80);
 		r80(&e, &r17, T0 + SEC, r1, 17, 200);
 		ck_assert_uint_eq(r17.f.role, ROLE_NONE);
 	}
 
-	/* T3 = 339 on port 80: refused */
+	/* T3 = 339 on port 80: refused.  Both clients of these addresses
+	 * have an SN connection open, so this handshake is a third client
+	 * behind n.c2 (a restricted-mode client's SN change looks the same) */
 	tf_init(&refused, 6, n.c2, 3002, n.sn1, 80);
 	r80(&e, &refused, T0 + 2 * SEC, r1, sizeof(r1), 339);
 	ck_assert_uint_eq(refused.f.role, ROLE_SN_REFUSED);
+	ck_assert_uint_eq(refused.f.session_id, 3);
 	sig_shutdown(e.se, T0 + 3 * SEC);
-	ck_assert_int_eq(e.n, 2);
-	ck_assert_uint_eq(e.recs[0].version + e.recs[1].version,
-			  2 * SKYPE_VER_2);
+	ck_assert_int_eq(e.n, 3);
+	ck_assert_uint_eq(e.recs[0].version + e.recs[1].version +
+			  e.recs[2].version, 3 * SKYPE_VER_2);
 	ck_assert_uint_eq(e.recs[0].refused_supernodes +
-			  e.recs[1].refused_supernodes, 1);
+			  e.recs[1].refused_supernodes +
+			  e.recs[2].refused_supernodes, 1);
+	env_done(&e);
+}
+END_TEST
+
+/* v2.5 (section 6.2): a port-80 R1 of no known rule, then T2..T4, from a
+ * host that is a known client: restricted-80, version 2.5.  Not from an
+ * unknown host, not when the server answers "HTTP/". */
+START_TEST(test_restricted_80_v25)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, fresh_t, http;
+	uint8_t fresh[16], r1[40];
+	static const uint8_t resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+	net_init(&n);
+	env_init(&e);
+	v4(fresh, 10, 0, 0, 7);
+	for (int i = 0; i < 40; i++)
+		r1[i] = (uint8_t)(0x90 + i);    /* no nibble rule holds */
+	/* unknown host: nothing */
+	tf_init(&fresh_t, 6, fresh, 3001, n.sn1, 80);
+	r80(&e, &fresh_t, T0, r1, sizeof(r1), 200);
+	ck_assert_uint_eq(fresh_t.f.role, ROLE_NONE);
+	ck_assert_uint_eq(counters(&e).clients, 0);
+	/* a known client (positive probe): the v2.5 handshake counts */
+	tf_init(&u, 17, n.c, 5555, n.sn2, 40002);
+	probe(&e, &u, T0 + SEC, 0x0100, 18, 1, 18, 0x02);
+	tf_init(&t, 6, n.c, 3002, n.sn1, 80);
+	r80(&e, &t, T0 + 2 * SEC, r1, sizeof(r1), 200);
+	ck_assert_uint_eq(t.f.role, ROLE_RESTRICTED_80);
+	ck_assert_uint_eq(t.f.session_id, 1);
+	ck_assert_uint_eq(counters(&e).restricted_80, 1);
+	/* the same client, but an HTTP server answers: not Skype */
+	tf_init(&http, 6, n.c, 3003, n.web, 80);
+	tcp_open(&e, &http, T0 + 3 * SEC);
+	pkt_send(&e, &http, 0, T0 + 3 * SEC + 1000, r1, sizeof(r1),
+		 TH_PSH | TH_ACK);
+	pkt_send(&e, &http, 1, T0 + 3 * SEC + 2000, resp, sizeof(resp) - 1,
+		 TH_PSH | TH_ACK);
+	msg(&e, &http, 0, T0 + 3 * SEC + 3000, 14, 0x72);
+	msg(&e, &http, 0, T0 + 3 * SEC + 4000, 24, 0x73);
+	msg(&e, &http, 1, T0 + 3 * SEC + 5000, 200, 0x74);
+	msg(&e, &http, 0, T0 + 3 * SEC + 6000, 16, 0x75);
+	ck_assert_uint_eq(http.f.role, ROLE_NONE);
+	sig_shutdown(e.se, T0 + 10 * SEC);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].version, SKYPE_VER_2_5);
+	ck_assert_uint_eq(e.recs[0].transport_mode, MODE_RESTRICTED_80);
 	env_done(&e);
 }
 END_TEST
@@ -1432,8 +1494,12 @@ START_TEST(test_login_wrong_password)
 	connected_client(&e, &n, &u, &t, T0);
 	tf_init(&l, 6, n.c, 3010, n.ls, 33033);
 	login(&e, &l, T0 + 10 * SEC);
-	msg(&e, &l, 0, T0 + 11 * SEC, 40, 0x17);        /* more exchanges */
-	msg(&e, &l, 1, T0 + 11 * SEC + 1, 40, 0x17);
+	/* more exchanges: the third SC message after L4 means failure */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(counters(&e).logins_failed, 0);
+		msg(&e, &l, 0, T0 + 11 * SEC + 10 * (uint64_t)i, 40, 0x17);
+		msg(&e, &l, 1, T0 + 11 * SEC + 10 * (uint64_t)i + 1, 40, 0x17);
+	}
 	ck_assert_uint_eq(counters(&e).logins_failed, 1);
 	sig_shutdown(e.se, T0 + 20 * SEC);
 	ck_assert_int_eq(e.n, 1);
@@ -1558,6 +1624,187 @@ START_TEST(test_seqid_evidence)
 	probe(&e, &u, T0, 0x0100, 18, 0, 18, 0x02);
 	udp_first(&e, &a, n.c, n.web, 2001, 0x0102, T0 + SEC);
 	ck_assert_uint_eq(counters(&e).seqid_evidence, 0);
+	env_done(&e);
+}
+END_TEST
+
+/* ---- issue 12: continuity, new sessions, NAT, 2006 login ------------- */
+
+/* A record ended by idle timeout (or eviction) goes on under the same
+ * 5-tuple: the new record, even when the SN sends its first packet (the
+ * key reversed), is the SN connection of session 1 again, and its close is
+ * step 11. */
+START_TEST(test_continuity_sn)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, r;
+
+	net_init(&n);
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	sig_flow_end(e.se, &t.f, END_IDLE_TIMEOUT);
+	tf_init(&r, 6, n.sn1, 40001, n.c, 3001);        /* SN speaks first */
+	r.seq[0] = 900000;
+	msg(&e, &r, 0, T0 + 50 * SEC, 120, 0x33);
+	ck_assert_uint_eq(r.f.role, ROLE_SN_CONNECTION);
+	ck_assert_uint_eq(r.f.session_id, 1);
+	msg(&e, &r, 1, T0 + 50 * SEC + 100, 80, 0x34);
+	/* evicted this time, then the client's packet */
+	sig_flow_end(e.se, &r.f, END_LACK_OF_RESOURCES);
+	ck_assert_int_eq(e.n, 0);
+	tf_init(&t, 6, n.c, 3001, n.sn1, 40001);
+	t.seq[0] = 700000;
+	msg(&e, &t, 0, T0 + 120 * SEC, 60, 0x35);
+	ck_assert_uint_eq(t.f.role, ROLE_SN_CONNECTION);
+	ck_assert_uint_eq(t.f.session_id, 1);
+	sig_flow_end(e.se, &t.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_SN_CLOSED);
+	ck_assert_uint_eq(e.recs[0].end_ms, MS(T0 + 120 * SEC));
+	ck_assert_uint_eq(counters(&e).sn_changes, 0);
+	env_done(&e);
+
+	/* the same 5-tuple starting with a SYN is a new connection */
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	sig_flow_end(e.se, &t.f, END_IDLE_TIMEOUT);
+	tf_init(&r, 6, n.c, 3001, n.sn1, 40001);
+	tcp_open(&e, &r, T0 + 50 * SEC);
+	ck_assert_uint_eq(r.f.role, ROLE_NONE);     /* step 6 again */
+	/* an idle SN connection never seen again: possibly open until the
+	 * session times out, at its last evidence */
+	sig_expire(e.se, T0 + 50 * SEC + 3600 * SEC);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_TIMEOUT);
+	env_done(&e);
+}
+END_TEST
+
+/* Logins etc. are remembered too, at most SIG_MEM_CONN per client: the
+ * oldest is forgotten. */
+START_TEST(test_continuity_bounded)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, l[5], r;
+
+	net_init(&n);
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	for (int i = 0; i < 5; i++) {
+		tf_init(&l[i], 6, n.c, (uint16_t)(3010 + i), n.ls, 33033);
+		login(&e, &l[i], T0 + (10 + (uint64_t)i) * SEC);
+		ck_assert_uint_eq(l[i].f.role, ROLE_LOGIN);
+		sig_flow_end(e.se, &l[i].f, END_IDLE_TIMEOUT);
+	}
+	tf_init(&r, 6, n.ls, 33033, n.c, 3014);
+	msg(&e, &r, 0, T0 + 100 * SEC, 67, 0x17);
+	ck_assert_uint_eq(r.f.role, ROLE_LOGIN);
+	ck_assert_uint_eq(r.f.session_id, 1);
+	tf_init(&r, 6, n.c, 3010, n.ls, 33033);
+	msg(&e, &r, 0, T0 + 100 * SEC, 18, 0x17);
+	ck_assert_uint_eq(r.f.role, ROLE_NONE);
+	env_done(&e);
+}
+END_TEST
+
+/* Steps 10-11: after the close of its last SN connection, a client that
+ * probes and connects again starts a new session (no SN change). */
+START_TEST(test_new_session_after_close)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, u2, t2;
+
+	net_init(&n);
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	sig_flow_end(e.se, &t.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 1);
+	tf_init(&u2, 17, n.c, 5555, n.sn2, 40002);
+	probe(&e, &u2, T0 + 60 * SEC, 0x0200, 18, 1, 18, 0x02);
+	ck_assert_uint_eq(u2.f.session_id, 2);
+	tf_init(&t2, 6, n.c, 3002, n.sn2, 40002);
+	tcp_open(&e, &t2, T0 + 61 * SEC);
+	handshake(&e, &t2, T0 + 62 * SEC, 14, 200, 16);
+	ck_assert_uint_eq(t2.f.session_id, 2);
+	sig_flow_end(e.se, &t2.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 2);
+	ck_assert_uint_eq(e.recs[1].session_id, 2);
+	ck_assert_uint_eq(e.recs[1].supernode_changes, 0);
+	ck_assert_uint_eq(counters(&e).sn_changes, 0);
+	env_done(&e);
+}
+END_TEST
+
+/* A restricted-mode handshake from the address of a client whose SN
+ * connection is open is another client behind that address. */
+START_TEST(test_nat_restricted_client)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, r;
+
+	net_init(&n);
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	tf_init(&r, 6, n.c, 4001, n.sn2, 443);
+	r443(&e, &r, T0 + 5 * SEC, 0);
+	ck_assert_uint_eq(r.f.role, ROLE_RESTRICTED_443);
+	ck_assert_uint_eq(r.f.session_id, 2);
+	ck_assert_uint_eq(counters(&e).clients, 2);
+	msg(&e, &r, 0, T0 + 5 * SEC + 3000, 14, 0x72);  /* R3 */
+	msg(&e, &r, 0, T0 + 5 * SEC + 4000, 24, 0x73);  /* T2 */
+	msg(&e, &r, 1, T0 + 5 * SEC + 5000, 200, 0x74); /* T3 */
+	msg(&e, &r, 0, T0 + 5 * SEC + 6000, 16, 0x75);  /* T4 */
+	ck_assert_uint_eq(counters(&e).sn_connected, 2);
+	ck_assert_uint_eq(counters(&e).sn_changes, 0);
+	sig_flow_end(e.se, &r.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].session_id, 2);
+	ck_assert_uint_eq(e.recs[0].transport_mode, MODE_RESTRICTED_443);
+	sig_flow_end(e.se, &t.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 2);
+	ck_assert_uint_eq(e.recs[1].session_id, 1);
+	env_done(&e);
+}
+END_TEST
+
+/* The 2006 login: L1..L4 and one 18/67 exchange is complete; a login
+ * again after a new SN connection is no failure either. */
+START_TEST(test_login_2006)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, l, u2, t2, l2;
+
+	net_init(&n);
+	env_init(&e);
+	connected_client(&e, &n, &u, &t, T0);
+	tf_init(&l, 6, n.c, 3010, n.ls, 33033);
+	login(&e, &l, T0 + 10 * SEC);
+	msg(&e, &l, 0, T0 + 11 * SEC, 18, 0x17);
+	msg(&e, &l, 1, T0 + 11 * SEC + 1, 67, 0x17);
+	ck_assert_uint_eq(counters(&e).logins_failed, 0);
+	/* SN change (t still open), then a login to the other server */
+	tf_init(&u2, 17, n.c, 5555, n.sn2, 40002);
+	probe(&e, &u2, T0 + 20 * SEC, 0x0200, 18, 1, 18, 0x02);
+	tf_init(&t2, 6, n.c, 3002, n.sn2, 40002);
+	tcp_open(&e, &t2, T0 + 21 * SEC);
+	handshake(&e, &t2, T0 + 22 * SEC, 14, 200, 16);
+	ck_assert_uint_eq(counters(&e).sn_changes, 1);
+	{
+		uint8_t ls2[16];
+
+		v4(ls2, 212, 72, 49, 141);      /* the other login server */
+		tf_init(&l2, 6, n.c, 3011, ls2, 33033);
+	}
+	login(&e, &l2, T0 + 30 * SEC);
+	ck_assert_uint_eq(counters(&e).logins_failed, 0);
+	sig_shutdown(e.se, T0 + 40 * SEC);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].login_phase, LOGIN_L4);
 	env_done(&e);
 }
 END_TEST
@@ -1755,11 +2002,15 @@ START_TEST(test_tracker)
 	ck_assert_uint_eq(id, 1);
 	ck_assert_int_eq(session_alive(st, slot, id), 1);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 1, T0 + 5000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 0);
+					   MODE_UDP_TCP, SKYPE_VER_2, 0), 0);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 1, T0 + 6000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 0);
+					   MODE_UDP_TCP, SKYPE_VER_2, 1), 0);
+	/* another SN with none open before: no change (step 10 needs the
+	 * previous SN connection open) */
+	ck_assert_int_eq(session_connected(st, slot, id, sn, 3, T0 + 6500,
+					   MODE_UDP_TCP, SKYPE_VER_2, 0), 0);
 	ck_assert_int_eq(session_connected(st, slot, id, sn, 2, T0 + 7000,
-					   MODE_UDP_TCP, SKYPE_VER_2), 1);
+					   MODE_UDP_TCP, SKYPE_VER_2, 1), 1);
 	session_end(st, slot, id, SESS_END_SN_CLOSED, T0 + 9000);
 	ck_assert_int_eq(session_alive(st, slot, id), 0);
 	ck_assert_uint_eq(last.session_id, 1);
@@ -1815,6 +2066,7 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_restricted_443_sc_before_r2);
 	tcase_add_test(tc, test_restricted_80_v14);
 	tcase_add_test(tc, test_restricted_80_v20);
+	tcase_add_test(tc, test_restricted_80_v25);
 	tcase_add_test(tc, test_restricted_80_http_rejected);
 	tcase_add_test(tc, test_login_complete);
 	tcase_add_test(tc, test_login_bad_l3);
@@ -1825,6 +2077,11 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_login_disabled);
 	tcase_add_test(tc, test_seqid_evidence);
 	tcase_add_test(tc, test_nat_clients);
+	tcase_add_test(tc, test_continuity_sn);
+	tcase_add_test(tc, test_continuity_bounded);
+	tcase_add_test(tc, test_new_session_after_close);
+	tcase_add_test(tc, test_nat_restricted_client);
+	tcase_add_test(tc, test_login_2006);
 	tcase_add_test(tc, test_client_limit);
 	tcase_add_test(tc, test_session_limit);
 	tcase_add_test(tc, test_disabled_and_reconfigure);
