@@ -6,7 +6,19 @@
  * (the caller can prefetch their flows) and libpcap's two copies per packet
  * (kernel into stdio, stdio into its buffer) go away.  Every record header
  * and length is checked against the file size; the error words follow
- * libpcap's.  pcapng, standard input, pipes, unusual link types and live
+ * libpcap's.
+ *
+ * A mapped file that shrinks while read (truncated, rewritten) would kill
+ * the probe with SIGBUS on the first page past its new end, losing every
+ * open flow.  So: the size is checked (fstat) before each batch (one
+ * system call per 32 packets, off the per-packet path), records past
+ * a new end are an error "truncated while reading at offset N"; and for
+ * a shrink between two checks, a SIGBUS handler, armed while a file is
+ * mapped, maps zero pages over the mapping from the faulting page on and
+ * notes it: the reader stops at its next record with the same error, so
+ * the caller exports what it read, as for any truncated file.  (pread into
+ * a buffer instead would cost the in-place reading its copy-free batches.)
+ * A SIGBUS at any other address is not ours: the default action runs.  pcapng, standard input, pipes, unusual link types and live
  * interfaces go through libpcap.
  *
  * Live captures are non-blocking, with our own poll() of at most
@@ -20,6 +32,7 @@
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +56,16 @@
 /* A classic pcap file mapped into memory. */
 struct mapped_file {
 	const uint8_t *base;
-	size_t   size;
+	size_t   size;          /* bytes that can be read */
+	size_t   mapped;        /* bytes mapped */
 	size_t   off;           /* next record header */
 	size_t   released;      /* pages before this are dropped */
 	size_t   prefetched;    /* lines before this were prefetched */
 	uint32_t snaplen;
 	int      swapped;       /* written in the other byte order */
 	int      nanosec;
+	int      fd;            /* kept open for the size checks */
+	int      shrunk;        /* the file got shorter than mapped */
 };
 
 struct capture {
@@ -65,6 +81,86 @@ struct capture {
 };
 
 /* ---- classic pcap files in place ----------------------------------- */
+
+/*
+ * The SIGBUS guard: one mapping at a time (the probe reads one file).  The
+ * handler only reads these and writes bus_fault.
+ */
+static const uint8_t *volatile bus_base;
+static volatile size_t bus_len;
+static volatile sig_atomic_t bus_fault;
+static struct sigaction bus_old;
+static int bus_armed;
+
+static void on_sigbus(int signo, siginfo_t *si, void *uc)
+{
+	const uint8_t *a = si->si_addr, *base = bus_base;
+	size_t len = bus_len, page = (size_t)sysconf(_SC_PAGESIZE);
+
+	(void)uc;
+	if (base && a >= base && a < base + len) {
+		uint8_t *from = (uint8_t *)((uintptr_t)a & ~(uintptr_t)(page - 1));
+
+		if (mmap(from, (size_t)(base + len - from), PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+		    MAP_FAILED) {
+			bus_fault = 1;
+			return;         /* the read is retried: zeros */
+		}
+	}
+	/* not ours (or no memory): as if we were not there */
+	sigaction(SIGBUS, &bus_old, NULL);
+	if (bus_old.sa_handler == SIG_DFL || bus_old.sa_handler == SIG_IGN)
+		signal(SIGBUS, SIG_DFL);
+	raise(signo);
+}
+
+static void bus_guard(const uint8_t *base, size_t len)
+{
+	struct sigaction sa;
+
+	bus_fault = 0;
+	bus_len = len;
+	bus_base = base;
+	if (bus_armed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &bus_old) == 0)
+		bus_armed = 1;
+}
+
+static void bus_unguard(const uint8_t *base)
+{
+	if (bus_base != base)
+		return;
+	bus_base = NULL;
+	bus_len = 0;
+	if (bus_armed) {
+		sigaction(SIGBUS, &bus_old, NULL);
+		bus_armed = 0;
+	}
+}
+
+/* Did the file shrink?  Records past its new end are then not read. */
+static void mf_check_size(struct mapped_file *mf)
+{
+	struct stat st;
+
+	if (bus_fault && bus_base == mf->base) {
+		mf->shrunk = 1;
+		/* every page from the fault on reads zeros: stop here */
+		if (mf->size > mf->off)
+			mf->size = mf->off;
+	}
+	if (fstat(mf->fd, &st) == 0 && (size_t)st.st_size < mf->size) {
+		mf->shrunk = 1;
+		mf->size = st.st_size < (off_t)mf->off ? mf->off :
+			   (size_t)st.st_size;
+	}
+}
 
 static uint32_t mf_u32(const struct mapped_file *mf, size_t off)
 {
@@ -129,14 +225,19 @@ static int mf_open(struct capture *c, const char *path)
 		return -1;
 	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED)
+	if (base == MAP_FAILED) {
+		close(fd);
 		return -1;
+	}
 	c->mf.base = base;
-	c->mf.size = (size_t)st.st_size;
+	c->mf.size = c->mf.mapped = (size_t)st.st_size;
+	c->mf.fd = fd;
+	bus_guard(base, c->mf.size);
 	c->linktype = mf_parse_header(&c->mf);
 	if (c->linktype < 0) {
+		bus_unguard(base);
 		munmap(base, c->mf.size);
+		close(fd);
 		memset(&c->mf, 0, sizeof(c->mf));
 		return -1;
 	}
@@ -175,6 +276,12 @@ static enum capture_status mf_next(struct capture *c, struct capture_pkt *pk)
 	size_t left = mf->size - mf->off;
 	uint32_t caplen, frac;
 
+	if (mf->shrunk && left < PCAP_REC_HDR_LEN + (left < PCAP_REC_HDR_LEN ?
+		0 : (size_t)mf_u32(mf, mf->off + 8))) {
+		snprintf(c->err, sizeof(c->err), "%s: truncated while reading "
+			 "at offset %zu", c->source, mf->off);
+		return CAPTURE_ERROR;
+	}
 	if (left == 0)
 		return CAPTURE_EOF;
 	if (left < PCAP_REC_HDR_LEN) {
@@ -202,6 +309,10 @@ static enum capture_status mf_next(struct capture *c, struct capture_pkt *pk)
 	pk->wirelen = mf_u32(mf, mf->off + 12);
 	pk->data = mf->base + mf->off + PCAP_REC_HDR_LEN;
 	pk->caplen = caplen < mf->snaplen ? caplen : mf->snaplen;
+	if (bus_fault) {        /* this header may have read zeros */
+		mf_check_size(mf);
+		return mf_next(c, pk);
+	}
 	mf->off += PCAP_REC_HDR_LEN + (size_t)caplen;
 	mf_prefetch(mf);
 	return CAPTURE_PACKET;
@@ -378,8 +489,11 @@ void capture_close(struct capture *c)
 		pcap_close(c->dead);
 	if (c->p)
 		pcap_close(c->p);
-	if (c->mf.base)
-		munmap((void *)c->mf.base, c->mf.size);
+	if (c->mf.base) {
+		bus_unguard(c->mf.base);
+		munmap((void *)c->mf.base, c->mf.mapped);
+		close(c->mf.fd);
+	}
 	free(c);
 }
 
@@ -437,8 +551,11 @@ enum capture_status capture_next(struct capture *c, const uint8_t **data,
 				 uint64_t *ts_us)
 {
 	struct capture_pkt pk;
-	enum capture_status st = c->p ? pcap_next_one(c, &pk) :
-					mf_next_filtered(c, &pk);
+	enum capture_status st;
+
+	if (!c->p)
+		mf_check_size(&c->mf);
+	st = c->p ? pcap_next_one(c, &pk) : mf_next_filtered(c, &pk);
 
 	if (st == CAPTURE_PACKET) {
 		*data = pk.data;
@@ -466,6 +583,7 @@ enum capture_status capture_next_batch(struct capture *c,
 		*n = st == CAPTURE_PACKET;
 		return st;
 	}
+	mf_check_size(&c->mf);
 	mf_release(&c->mf);
 	while (*n < max) {
 		st = mf_next_filtered(c, &pkts[*n]);
