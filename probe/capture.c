@@ -522,8 +522,16 @@ static enum capture_status pcap_next_one(struct capture *c,
 		pk->data = d;
 		pk->caplen = h->caplen;
 		pk->wirelen = h->len;
-		pk->ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
-			    (uint64_t)h->ts.tv_usec;
+		/* A file's fields are unsigned 32-bit numbers, which libpcap
+		 * hands over sign-extended: take them back as they were, as
+		 * the in-place reader reads them (a corrupt fraction of a
+		 * second, or a second count past 2038, would otherwise wrap
+		 * to some 584,000 years ahead). */
+		pk->ts_us = c->live ?
+			(uint64_t)h->ts.tv_sec * 1000000u +
+			(uint64_t)h->ts.tv_usec :
+			(uint64_t)(uint32_t)h->ts.tv_sec * 1000000u +
+			(uint32_t)h->ts.tv_usec;
 		return CAPTURE_PACKET;
 	case 0:
 		if (c->live) {

@@ -5,7 +5,8 @@
  * mmap when it is a classic pcap file of a link type read so, else by
  * libpcap) and through a pipe (always libpcap, for the same bytes).
  * Every packet's bytes are read, so that a length check that let a record
- * point past the mapping is caught.
+ * point past the mapping is caught, and when both readers reach the end
+ * of the file they must have given the same packets.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -20,35 +21,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile uint8_t sink;
 
-/* Read everything; returns the packet count. */
-static unsigned long drain(const char *file)
+/* What a reader gave: packets, a digest of them, how it ended. */
+struct reading {
+	unsigned long packets;
+	uint64_t digest;
+	enum capture_status end;
+};
+
+/* Read everything. */
+static struct reading drain(const char *file)
 {
 	struct capture_opts o = { .file = file, .snaplen = 65535 };
 	struct capture_pkt pk[32];
 	char err[512];
 	struct capture *c = capture_open(&o, err, sizeof(err));
-	unsigned long packets = 0;
+	struct reading r = { 0, 0, CAPTURE_ERROR };
 	enum capture_status st;
 	unsigned n;
 	uint8_t x = 0;
 
 	if (!c)
-		return 0;
+		return r;
 	capture_linktype_name(c);
 	while ((st = capture_next_batch(c, pk, 32, &n)) == CAPTURE_PACKET) {
 		for (unsigned k = 0; k < n; k++) {
 			if (pk[k].caplen > 262144)
 				abort();
-			for (uint32_t i = 0; i < pk[k].caplen; i++)
+			for (uint32_t i = 0; i < pk[k].caplen; i++) {
 				x ^= pk[k].data[i];
+				r.digest = r.digest * 31 + pk[k].data[i];
+			}
+			r.digest = r.digest * 131 + pk[k].caplen;
+			r.digest = r.digest * 131 + pk[k].wirelen;
+			r.digest = r.digest * 131 + pk[k].ts_us;
 		}
-		packets += n;
+		r.packets += n;
 	}
 	if (st == CAPTURE_ERROR && !capture_error(c)[0])
 		abort();        /* an error must say what */
+	r.end = st;
 	sink = x;
 	capture_close(c);
-	return packets;
+	return r;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	close(fd);
-	drain(path);
+	struct reading in_place = drain(path);
 	unlink(path);
 
 	/* the same bytes through a pipe: libpcap reads them */
@@ -75,7 +89,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (write(p[1], data, size) == (ssize_t)size) {
 			close(p[1]);
 			snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
-			drain(dev);
+			struct reading piped = drain(dev);
+
+			/* Both readers must agree on every packet of a file
+			 * both read to its end. */
+			if (in_place.end == CAPTURE_EOF &&
+			    piped.end == CAPTURE_EOF &&
+			    (in_place.packets != piped.packets ||
+			     in_place.digest != piped.digest)) {
+				fprintf(stderr, "readers differ: %lu vs %lu "
+					"packets\n", in_place.packets,
+					piped.packets);
+				abort();
+			}
 		} else {
 			close(p[1]);
 		}

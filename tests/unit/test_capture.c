@@ -509,6 +509,37 @@ START_TEST(truncated_under_a_batch)
 }
 END_TEST
 
+/* A corrupt fraction of a second (>= 2^31) and seconds past 2038: both
+ * readers give the file's unsigned fields, the same time (found by
+ * fuzz_capture: libpcap's sign extension wrapped the time). */
+START_TEST(huge_time_fields_both_readers)
+{
+	struct img m = { 0 };
+	struct capture_opts o = { .snaplen = 65535 };
+	struct capture *c;
+	char err[512] = "", dev[32];
+	int p[2];
+	const uint64_t want = 3000000000ULL * 1000000u + 3557595483u;
+
+	file_header(&m, MAGIC_US, 65535, 1);
+	record(&m, 3000000000u, 3557595483u, 14, 14, 0, 14);
+	c = open_img(&m, NULL);
+	expect_packet(c, 14, 14, want, 0);
+	done(c);
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], m.b, m.len), (ssize_t)m.len);
+	close(p[1]);
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
+	o.file = dev;
+	c = capture_open(&o, err, sizeof(err));
+	ck_assert_msg(c != NULL, "open: %s", err);
+	expect_packet(c, 14, 14, want, 0);
+	capture_close(c);
+	close(p[0]);
+}
+END_TEST
+
 static Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -532,6 +563,7 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, truncated_between_batches);
 	tcase_add_test(tc, truncated_at_record_boundary);
 	tcase_add_test(tc, truncated_under_a_batch);
+	tcase_add_test(tc, huge_time_fields_both_readers);
 	suite_add_tcase(s, tc);
 	return s;
 }
