@@ -10,7 +10,8 @@
  * nothing.
  *
  * Timing rules (all times are packet timestamps, in microseconds):
- *  - idle: a flow ends when last_us + idle_us <= now, i.e. after exactly
+ *  - idle: a flow ends when seen_us + idle_us <= now (seen_us is last_us
+ *    unless the clock went back, see Time), i.e. after exactly
  *    idle_us of silence (same rule as YAF).  A packet arriving exactly at
  *    last_us + idle_us starts a new flow.
  *  - active: a packet with ts_us - start_us >= active_us first closes the
@@ -446,8 +447,8 @@ uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
 	return b;
 }
 
-/* The key, counters and chain/LRU links are the entry's first 92 bytes;
- * entries are 136 bytes, not line aligned, so they touch up to 3 lines. */
+/* The key, counters and chain/LRU links are the entry's first 100 bytes;
+ * entries are 144 bytes, not line aligned, so they touch up to 3 lines. */
 void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket)
 {
 	uint32_t i = ft->buckets[bucket];
@@ -514,7 +515,7 @@ struct flow *flow_table_lookup(struct flow_table *ft,
 
 static int idle_expired(const struct flow *f, uint64_t now, uint64_t idle)
 {
-	return idle && now >= f->last_us && now - f->last_us >= idle;
+	return idle && now >= f->seen_us && now - f->seen_us >= idle;
 }
 
 static void expire_to(struct flow_table *ft, uint64_t now_us)
@@ -537,10 +538,8 @@ static void clock_rewind(struct flow_table *ft, uint64_t now)
 	     i = ft->flows[i].lru_next) {
 		struct flow *f = &ft->flows[i];
 
-		if (f->last_us > now)
-			f->last_us = now;
-		if (f->start_us > now)
-			f->start_us = now;
+		if (f->seen_us > now)
+			f->seen_us = now;
 	}
 }
 
@@ -562,7 +561,7 @@ static void clock_confirm(struct flow_table *ft)
 	if (!f->in_use || memcmp(&f->key, &ft->cand_key, sizeof(f->key)))
 		return;
 	if (ft->cand_created) {
-		f->start_us = t;
+		f->start_us = f->last_us = t;
 	} else if (idle_expired(&ft->cand_before, t, ft->idle_us)) {
 		/* The flow was idle across the gap: its record ended before
 		 * the candidate, which starts the next one (the signature
@@ -582,9 +581,26 @@ static void clock_confirm(struct flow_table *ft)
 		f->session_id = sid;
 		f->role = role;
 		flow_continue(ft, ft->cand_flow, t, END_IDLE_TIMEOUT);
-		account(f, &ft->cand_pv, ft->cand_dir);
+		/* as a new flow would be: first-packet attributes, and its
+		 * sender the initiator (both ends hash alike: same bucket) */
+		if (ft->cand_dir) {
+			memcpy(f->key.src, ft->cand_pv.src, 16);
+			memcpy(f->key.dst, ft->cand_pv.dst, 16);
+			f->key.sport = ft->cand_pv.sport;
+			f->key.dport = ft->cand_pv.dport;
+			memset(&f->sig, 0, sizeof(f->sig));
+			f->role = 0;
+			f->session_id = 0;
+		}
+		f->vlan_id = ft->cand_pv.vlan_id;
+		f->tos = ft->cand_pv.tos;
+		f->icmp_typecode = ft->cand_pv.icmp_typecode;
+		f->fin_mask = 0;
+		account(f, &ft->cand_pv, 0);
 	}
-	f->last_us = t;
+	if (t > f->last_us)
+		f->last_us = t;
+	f->seen_us = t;
 	lru_touch(ft, ft->cand_flow);
 }
 
@@ -708,7 +724,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct flow_key *k,
 	f = &ft->flows[i];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	f->start_us = f->last_us = pv->ts_us;
+	f->start_us = f->last_us = f->seen_us = pv->ts_us;
 	f->vlan_id = pv->vlan_id;
 	f->tos = pv->tos;
 	f->icmp_typecode = pv->icmp_typecode;
@@ -733,7 +749,7 @@ static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us,
 
 	if (ft->on_end)
 		ft->on_end(ft->ctx, f, reason);
-	f->start_us = f->last_us = ts_us;
+	f->start_us = f->last_us = f->seen_us = ts_us;
 	f->packets[0] = f->packets[1] = 0;
 	f->octets[0] = f->octets[1] = 0;
 	f->init_flags[0] = f->init_flags[1] = 0;
@@ -754,6 +770,8 @@ static void account(struct flow *f, const struct pkt_view *pv, int dir)
 	f->union_flags[dir] |= pv->tcp_flags;
 	if (pv->ts_us > f->last_us)
 		f->last_us = pv->ts_us;
+	if (pv->ts_us > f->seen_us)
+		f->seen_us = pv->ts_us;
 	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
 		f->fin_mask |= 1u << dir;
 }
@@ -788,10 +806,8 @@ static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
 	/* A fragment given its first fragment's ports has another bucket. */
 	bucket = hint && pv == orig ? *hint : key_bucket(ft, &k);
 	i = find(ft, &k, bucket, &dir);
-	if (candidate) {
+	if (candidate)
 		ft->cand_created = i == FLOW_NIL;
-		ft->cand_key = k;
-	}
 	if (candidate && i != FLOW_NIL) {
 		ft->cand_before = ft->flows[i];
 		ft->cand_pv = *pv;
@@ -805,8 +821,10 @@ static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
 	f = &ft->flows[i];
 	account(f, pv, dir);
 	lru_touch(ft, i);
-	if (candidate)
+	if (candidate) {
 		ft->cand_flow = i;
+		ft->cand_key = f->key;  /* the initiator's: maybe not k */
+	}
 	if (ft->on_packet)
 		ft->on_packet(ft->ctx, f, pv, dir);
 

@@ -3,7 +3,8 @@
  *
  * Owns all flow memory: a preallocated array of entries, a bucket array and
  * an LRU list ordered by last packet time, all sized at creation.  Nothing is
- * allocated per packet.  Time is the packets' own timestamps.
+ * allocated per packet.  Time is the packets' own timestamps, as far as a
+ * clock that one far-off stamp cannot move believes them (flow_table.c).
  *
  * A flow's key is the one of its first packet: that packet's sender is the
  * initiator (direction 0), the other end answers (direction 1).  The hash is
@@ -42,6 +43,8 @@ struct flow {
 	struct flow_key key;
 	uint64_t start_us;      /* first packet of this record */
 	uint64_t last_us;       /* last packet */
+	uint64_t seen_us;       /* last packet on the table's clock: idle
+				   expiry and LRU order (flow_table.c) */
 	uint64_t octets[2];     /* IP octets, [0] forward, [1] reverse */
 	uint32_t packets[2];
 	uint32_t hash_next;     /* bucket chain (entry index) */

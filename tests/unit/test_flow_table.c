@@ -798,18 +798,23 @@ START_TEST(test_gap_splits_own_flow)
 	struct flow *f;
 
 	upd(ft, pkt(A, 1, B, 2, UDP, T0, 10, 0));
-	f = upd(ft, pkt(A, 1, B, 2, UDP, T0 + HOUR, 20, 0));
+	/* the answer, after the gap: the flow's key is the other way */
+	f = upd(ft, pkt(B, 2, A, 1, UDP, T0 + HOUR, 20, 0));
 	ck_assert_int_eq(s.ends, 0);
-	upd(ft, pkt(B, 2, A, 1, UDP, T0 + HOUR + 1, 30, 0));
+	upd(ft, pkt(A, 1, B, 2, UDP, T0 + HOUR + 1, 30, 0));
 	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 1);
 	ck_assert_uint_eq(s.rec[0].packets[0], 1);
 	ck_assert_uint_eq(s.rec[0].octets[0], 10);
 	ck_assert_uint_eq(s.rec[0].last_us, T0);
 	ck_assert_uint_eq(f->start_us, T0 + HOUR);
 	ck_assert_uint_eq(f->last_us, T0 + HOUR + 1);
+	/* the new record's initiator is the answer's sender, as for a
+	 * new flow */
+	ck_assert_uint_eq(f->key.sport, 2);
 	ck_assert_uint_eq(f->packets[0], 1);
 	ck_assert_uint_eq(f->octets[0], 20);
 	ck_assert_uint_eq(f->packets[1], 1);
+	ck_assert_uint_eq(f->octets[1], 30);
 	ck_assert_uint_eq(flow_table_clock_jumps(ft), 1);
 	flow_table_free(ft);
 }
@@ -833,8 +838,12 @@ START_TEST(test_capture_goes_back)
 		s.now = T0 + (uint64_t)i * SEC_US;
 		upd(ft, pkt(C, 7, B, 8, UDP, s.now, 10, 0));
 	}
-	/* the three first flows ended 30 s after the jump */
+	/* the three first flows ended 30 s after the jump; the one from
+	 * before it keeps its packet's time */
 	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 3);
+	ck_assert_uint_eq(s.rec[0].key.sport, 1);
+	ck_assert_uint_eq(s.rec[0].start_us, T0 + HOUR);
+	ck_assert_uint_eq(s.rec[0].last_us, T0 + HOUR);
 	ck_assert_int_eq(s.bad_idle, 0);
 	ck_assert_uint_eq(flow_table_time_outliers(ft), 0);
 	flow_table_free(ft);
