@@ -46,11 +46,12 @@
  * (not K > 1 packets): sparse captures, a packet every few minutes, are
  * all real gaps.  The cost of a real gap: other flows idle out one packet
  * later; when the first packet after it belongs to a flow idle across
- * the gap, its record ends (idle timeout) only when the next packet agrees:
- * the record is then taken back to what it was before that packet, ended,
- * and the packet starts the next record.  Two consecutive packets wrong by the same far
- * amount are believed; the clock comes back when the next two right ones
- * agree.
+ * the gap, its record ends (idle timeout) only when the next packet
+ * agrees: the record is then taken back to what it was before that
+ * packet, ended, and the packet starts the next record.  Two consecutive
+ * packets wrong by the same far amount are believed (the clock comes back
+ * when the next two right ones agree).  Expiry compares each flow's
+ * seen_us, its last packet's time unless the clock went back since.
  *
  * TCP: RST in either direction ends the flow at that packet (END_OF_FLOW).
  * After FIN in both directions the flow waits, as YAF does, for the last
@@ -565,7 +566,8 @@ static void clock_confirm(struct flow_table *ft)
 	} else if (idle_expired(&ft->cand_before, t, ft->idle_us)) {
 		/* The flow was idle across the gap: its record ended before
 		 * the candidate, which starts the next one (the signature
-		 * state goes on, as across an active timeout). */
+		 * state goes on, as across an active timeout, unless the
+		 * direction turns). */
 		struct flow_key key = f->key;
 		uint32_t hn = f->hash_next, lp = f->lru_prev, ln = f->lru_next;
 		struct sig_flow sig = f->sig;
