@@ -18,7 +18,9 @@
  * notes it: the reader stops at its next record with the same error, so
  * the caller exports what it read, as for any truncated file.  (pread into
  * a buffer instead would cost the in-place reading its copy-free batches.)
- * A SIGBUS at any other address is not ours: the default action runs.  pcapng, standard input, pipes, unusual link types and live
+ * A SIGBUS at any other address is not ours: the default action runs.
+ *
+ * pcapng, standard input, pipes, unusual link types and live
  * interfaces go through libpcap.
  *
  * Live captures are non-blocking, with our own poll() of at most

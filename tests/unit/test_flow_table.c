@@ -851,8 +851,8 @@ START_TEST(test_capture_goes_back)
 END_TEST
 
 /* The stress run again with one packet in 997 stamped an hour off
- * (either way, never two in a row): expiry goes on, records hold every packet, and no flow
- * ends by idle timeout before its time. */
+ * (either way, never two in a row): expiry goes on, records hold every
+ * packet, and no flow ends by idle timeout before its time. */
 START_TEST(test_stress_outliers)
 {
 	enum { MAX = 60000, IDS = 50000, PKTS = 300000 };
