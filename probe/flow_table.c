@@ -528,9 +528,25 @@ static void expire_to(struct flow_table *ft, uint64_t now_us)
 
 /* ---- the clock ------------------------------------------------------ */
 
+/* Count a packet to its flow (the update's and a confirmed gap's). */
+static inline __attribute__((always_inline)) void
+account(struct flow *f, const struct pkt_view *pv, int dir)
+{
+	if (f->packets[dir] == 0)
+		f->init_flags[dir] = pv->tcp_flags;
+	f->packets[dir]++;
+	f->octets[dir] += pv->ip_len;
+	f->union_flags[dir] |= pv->tcp_flags;
+	if (pv->ts_us > f->last_us)
+		f->last_us = pv->ts_us;
+	if (pv->ts_us > f->seen_us)
+		f->seen_us = pv->ts_us;
+	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
+		f->fin_mask |= 1u << dir;
+}
+
 static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us,
 			  enum flow_end_reason reason);
-static void account(struct flow *f, const struct pkt_view *pv, int dir);
 
 /* The clock went back to now: no open flow may look newer than it. */
 static void clock_rewind(struct flow_table *ft, uint64_t now)
@@ -761,21 +777,6 @@ static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us,
 static int active_expired(const struct flow *f, uint64_t now, uint64_t act)
 {
 	return act && now >= f->start_us && now - f->start_us >= act;
-}
-
-static void account(struct flow *f, const struct pkt_view *pv, int dir)
-{
-	if (f->packets[dir] == 0)
-		f->init_flags[dir] = pv->tcp_flags;
-	f->packets[dir]++;
-	f->octets[dir] += pv->ip_len;
-	f->union_flags[dir] |= pv->tcp_flags;
-	if (pv->ts_us > f->last_us)
-		f->last_us = pv->ts_us;
-	if (pv->ts_us > f->seen_us)
-		f->seen_us = pv->ts_us;
-	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
-		f->fin_mask |= 1u << dir;
 }
 
 /* hint: the packet's bucket, or NULL to compute it. */
