@@ -10,7 +10,8 @@
  * nothing.
  *
  * Timing rules (all times are packet timestamps, in microseconds):
- *  - idle: a flow ends when last_us + idle_us <= now, i.e. after exactly
+ *  - idle: a flow ends when seen_us + idle_us <= now (seen_us is last_us
+ *    unless the clock went back, see Time), i.e. after exactly
  *    idle_us of silence (same rule as YAF).  A packet arriving exactly at
  *    last_us + idle_us starts a new flow.
  *  - active: a packet with ts_us - start_us >= active_us first closes the
@@ -19,7 +20,38 @@
  *  - A timeout of 0 disables that timeout.
  *  - Packets whose timestamp goes backwards never move last_us backwards;
  *    the LRU list is then only approximately ordered, which at worst delays
- *    an idle expiry by the amount of reordering.
+ *    an idle expiry by the amount of reordering (less than the clock step).
+ *
+ * Time: expiry follows the table's clock, not each packet's stamp.  The
+ * clock is the newest packet time believed; it never moves by more than
+ * the step (FLOW_CLOCK_STEP_US, 60 s) on one packet's word:
+ *  - a packet stamped within the step of the clock is believed as it is;
+ *  - a packet stamped more than the step ahead is a candidate jump: it is
+ *    accounted to its flow at the clock's time (nothing expires, no active
+ *    timeout fires on it) until the next packet decides.  When that packet
+ *    agrees (it is not more than the step before the candidate) the jump
+ *    was real, a gap in the capture: the clock takes the candidate's time
+ *    and the candidate's flow gets its own times back, so a sparse capture
+ *    meters as it always did.  Otherwise the candidate was an outlier: it
+ *    stays counted at the clock's time and flow_table_time_outliers()
+ *    counts it;
+ *  - a packet stamped more than the step behind the clock is the same, the
+ *    other way: a candidate confirmed by the next packet rewinds the clock
+ *    (the capture went back in time), and then every open flow that looks
+ *    newer than the clock is brought back to it, so that nothing stalls.
+ * One wrong stamp thus can neither stall idle expiry (no flow ever looks
+ * newer than the clock) nor end other flows early (the clock does not
+ * follow it).  The step is far above any reordering of a capture and far
+ * below the hour of a clock error that matters.  The next packet decides
+ * (not K > 1 packets): sparse captures, a packet every few minutes, are
+ * all real gaps.  The cost of a real gap: other flows idle out one packet
+ * later; when the first packet after it belongs to a flow idle across
+ * the gap, its record ends (idle timeout) only when the next packet
+ * agrees: the record is then taken back to what it was before that
+ * packet, ended, and the packet starts the next record.  Two consecutive
+ * packets wrong by the same far amount are believed (the clock comes back
+ * when the next two right ones agree).  Expiry compares each flow's
+ * seen_us, its last packet's time unless the clock went back since.
  *
  * TCP: RST in either direction ends the flow at that packet (END_OF_FLOW).
  * After FIN in both directions the flow waits, as YAF does, for the last
@@ -73,6 +105,20 @@ struct flow_table {
 	uint64_t idle_us;
 	uint64_t active_us;
 	int vlan_in_key;
+	/* the clock (see Time above) */
+	uint64_t clock_us;
+	uint64_t step_us;
+	uint64_t cand_us;       /* candidate time, valid when cand */
+	uint64_t outliers;
+	uint64_t jumps;
+	uint32_t cand_flow;     /* the candidate's flow, or FLOW_NIL */
+	uint8_t  clock_set;
+	uint8_t  cand;          /* a candidate jump waits for the next packet */
+	uint8_t  cand_created;  /* the candidate started its flow */
+	struct flow_key cand_key;
+	struct flow cand_before; /* its flow's record before it, and */
+	struct pkt_view cand_pv; /* the candidate, at the clock's time */
+	uint8_t  cand_dir;
 	flow_end_fn on_end;
 	flow_packet_fn on_packet;
 	void *ctx;
@@ -294,6 +340,9 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg,
 	ft->idle_us = cfg->idle_us;
 	ft->active_us = cfg->active_us;
 	ft->vlan_in_key = cfg->vlan_in_key;
+	ft->step_us = cfg->clock_step_us ? cfg->clock_step_us :
+		      FLOW_CLOCK_STEP_US;
+	ft->cand_flow = FLOW_NIL;
 	ft->on_end = on_end;
 	ft->on_packet = on_packet;
 	ft->ctx = ctx;
@@ -399,8 +448,8 @@ uint32_t flow_table_prefetch_bucket(const struct flow_table *ft,
 	return b;
 }
 
-/* The key, counters and chain/LRU links are the entry's first 92 bytes;
- * entries are 136 bytes, not line aligned, so they touch up to 3 lines. */
+/* The key, counters and chain/LRU links are the entry's first 100 bytes;
+ * entries are 144 bytes, not line aligned, so they touch up to 3 lines. */
 void flow_table_prefetch_flow(const struct flow_table *ft, uint32_t bucket)
 {
 	uint32_t i = ft->buckets[bucket];
@@ -467,14 +516,177 @@ struct flow *flow_table_lookup(struct flow_table *ft,
 
 static int idle_expired(const struct flow *f, uint64_t now, uint64_t idle)
 {
-	return idle && now >= f->last_us && now - f->last_us >= idle;
+	return idle && now >= f->seen_us && now - f->seen_us >= idle;
 }
 
-void flow_table_expire(struct flow_table *ft, uint64_t now_us)
+static void expire_to(struct flow_table *ft, uint64_t now_us)
 {
 	while (ft->lru_head != FLOW_NIL &&
 	       idle_expired(&ft->flows[ft->lru_head], now_us, ft->idle_us))
 		flow_end(ft, ft->lru_head, END_IDLE_TIMEOUT);
+}
+
+/* ---- the clock ------------------------------------------------------ */
+
+/* Count a packet to its flow (the update's and a confirmed gap's). */
+static inline __attribute__((always_inline)) void
+account(struct flow *f, const struct pkt_view *pv, int dir)
+{
+	if (f->packets[dir] == 0)
+		f->init_flags[dir] = pv->tcp_flags;
+	f->packets[dir]++;
+	f->octets[dir] += pv->ip_len;
+	f->union_flags[dir] |= pv->tcp_flags;
+	if (pv->ts_us > f->last_us)
+		f->last_us = pv->ts_us;
+	if (pv->ts_us > f->seen_us)
+		f->seen_us = pv->ts_us;
+	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
+		f->fin_mask |= 1u << dir;
+}
+
+static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us,
+			  enum flow_end_reason reason);
+
+/* The clock went back to now: no open flow may look newer than it. */
+static void clock_rewind(struct flow_table *ft, uint64_t now)
+{
+	for (uint32_t i = ft->lru_head; i != FLOW_NIL;
+	     i = ft->flows[i].lru_next) {
+		struct flow *f = &ft->flows[i];
+
+		if (f->seen_us > now)
+			f->seen_us = now;
+	}
+}
+
+/* The packet after the candidate agreed with it: take its time, and give
+ * the candidate's flow (when it is still the same flow) its times. */
+static void clock_confirm(struct flow_table *ft)
+{
+	uint64_t t = ft->cand_us;
+	struct flow *f;
+
+	ft->cand = 0;
+	ft->jumps++;
+	if (t < ft->clock_us)
+		clock_rewind(ft, t);
+	ft->clock_us = t;
+	if (ft->cand_flow == FLOW_NIL)
+		return;
+	f = &ft->flows[ft->cand_flow];
+	if (!f->in_use || memcmp(&f->key, &ft->cand_key, sizeof(f->key)))
+		return;
+	if (ft->cand_created) {
+		f->start_us = f->last_us = t;
+	} else if (idle_expired(&ft->cand_before, t, ft->idle_us)) {
+		/* The flow was idle across the gap: its record ended before
+		 * the candidate, which starts the next one (the signature
+		 * state goes on, as across an active timeout, unless the
+		 * direction turns). */
+		struct flow_key key = f->key;
+		uint32_t hn = f->hash_next, lp = f->lru_prev, ln = f->lru_next;
+		struct sig_flow sig = f->sig;
+		uint32_t sid = f->session_id;
+		uint8_t role = f->role;
+
+		*f = ft->cand_before;
+		f->key = key;
+		f->hash_next = hn;
+		f->lru_prev = lp;
+		f->lru_next = ln;
+		f->sig = sig;
+		f->session_id = sid;
+		f->role = role;
+		flow_continue(ft, ft->cand_flow, t, END_IDLE_TIMEOUT);
+		/* as a new flow would be: first-packet attributes, and its
+		 * sender the initiator (both ends hash alike: same bucket) */
+		if (ft->cand_dir) {
+			memcpy(f->key.src, ft->cand_pv.src, 16);
+			memcpy(f->key.dst, ft->cand_pv.dst, 16);
+			f->key.sport = ft->cand_pv.sport;
+			f->key.dport = ft->cand_pv.dport;
+			memset(&f->sig, 0, sizeof(f->sig));
+			f->role = 0;
+			f->session_id = 0;
+		}
+		f->vlan_id = ft->cand_pv.vlan_id;
+		f->tos = ft->cand_pv.tos;
+		f->icmp_typecode = ft->cand_pv.icmp_typecode;
+		f->fin_mask = 0;
+		account(f, &ft->cand_pv, 0);
+	}
+	if (t > f->last_us)
+		f->last_us = t;
+	f->seen_us = t;
+	lru_touch(ft, ft->cand_flow);
+}
+
+/* Settle a waiting candidate by a time known to be right-ish (the next
+ * packet's, or the wall clock's). */
+static void clock_decide(struct flow_table *ft, uint64_t t)
+{
+	if (!ft->cand)
+		return;
+	if (ft->cand_us > ft->clock_us ? t + ft->step_us >= ft->cand_us :
+					 t <= ft->cand_us + ft->step_us) {
+		clock_confirm(ft);
+	} else {
+		ft->cand = 0;
+		ft->outliers++;
+	}
+}
+
+/*
+ * The time a packet stamped t is accounted at; moves the clock.  Sets
+ * *candidate when the packet is a candidate jump (accounted at the
+ * clock's time until the next packet decides).
+ */
+static uint64_t clock_packet(struct flow_table *ft, uint64_t t,
+			     int *candidate)
+{
+	*candidate = 0;
+	if (!ft->clock_set) {
+		ft->clock_set = 1;
+		ft->clock_us = t;
+		return t;
+	}
+	clock_decide(ft, t);
+	if (t > ft->clock_us + ft->step_us || t + ft->step_us < ft->clock_us) {
+		*candidate = 1;
+		ft->cand = 1;
+		ft->cand_us = t;
+		ft->cand_flow = FLOW_NIL;
+		return ft->clock_us;
+	}
+	if (t > ft->clock_us)
+		ft->clock_us = t;
+	return t;
+}
+
+void flow_table_expire(struct flow_table *ft, uint64_t now_us)
+{
+	clock_decide(ft, now_us);
+	if (!ft->clock_set || now_us > ft->clock_us) {
+		ft->clock_set = 1;
+		ft->clock_us = now_us;
+	}
+	expire_to(ft, ft->clock_us);
+}
+
+uint64_t flow_table_clock(const struct flow_table *ft)
+{
+	return ft->clock_us;
+}
+
+uint64_t flow_table_time_outliers(const struct flow_table *ft)
+{
+	return ft->outliers;
+}
+
+uint64_t flow_table_clock_jumps(const struct flow_table *ft)
+{
+	return ft->jumps;
 }
 
 /*
@@ -487,9 +699,16 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_us)
 
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason r)
 {
-	uint32_t ahead = ft->lru_head;
+	uint32_t ahead;
 	int k;
 
+	/* The end of the capture cannot tell: a last candidate is believed,
+	 * as every packet was before the clock. */
+	if (ft->cand) {
+		clock_confirm(ft);
+		expire_to(ft, ft->clock_us);
+	}
+	ahead = ft->lru_head;
 	for (k = 0; k < FLUSH_AHEAD && ahead != FLOW_NIL; k++)
 		ahead = ft->flows[ahead].lru_next;
 	while (ft->lru_head != FLOW_NIL) {
@@ -523,7 +742,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct flow_key *k,
 	f = &ft->flows[i];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	f->start_us = f->last_us = pv->ts_us;
+	f->start_us = f->last_us = f->seen_us = pv->ts_us;
 	f->vlan_id = pv->vlan_id;
 	f->tos = pv->tos;
 	f->icmp_typecode = pv->icmp_typecode;
@@ -541,13 +760,14 @@ static uint32_t flow_create(struct flow_table *ft, const struct flow_key *k,
  * over; fin_mask too, so that a FIN pair spanning two records still ends
  * the flow.
  */
-static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us)
+static void flow_continue(struct flow_table *ft, uint32_t i, uint64_t ts_us,
+			  enum flow_end_reason reason)
 {
 	struct flow *f = &ft->flows[i];
 
 	if (ft->on_end)
-		ft->on_end(ft->ctx, f, END_ACTIVE_TIMEOUT);
-	f->start_us = f->last_us = ts_us;
+		ft->on_end(ft->ctx, f, reason);
+	f->start_us = f->last_us = f->seen_us = ts_us;
 	f->packets[0] = f->packets[1] = 0;
 	f->octets[0] = f->octets[1] = 0;
 	f->init_flags[0] = f->init_flags[1] = 0;
@@ -559,32 +779,27 @@ static int active_expired(const struct flow *f, uint64_t now, uint64_t act)
 	return act && now >= f->start_us && now - f->start_us >= act;
 }
 
-static void account(struct flow *f, const struct pkt_view *pv, int dir)
-{
-	if (f->packets[dir] == 0)
-		f->init_flags[dir] = pv->tcp_flags;
-	f->packets[dir]++;
-	f->octets[dir] += pv->ip_len;
-	f->union_flags[dir] |= pv->tcp_flags;
-	if (pv->ts_us > f->last_us)
-		f->last_us = pv->ts_us;
-	if (pv->proto == PROTO_TCP && (pv->tcp_flags & TCP_FIN))
-		f->fin_mask |= 1u << dir;
-}
-
 /* hint: the packet's bucket, or NULL to compute it. */
 static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
 			   const uint32_t *hint)
 {
-	const struct pkt_view *orig = pv;
-	struct pkt_view local;
+	const struct pkt_view *orig;
+	struct pkt_view local, at_clock;
 	struct flow_key k;
 	struct flow *f;
 	uint32_t bucket, i;
-	int dir = 0;
+	int dir = 0, candidate;
 
+	/* Every later step, and on_packet, sees the time the packet is
+	 * accounted at: the clock's when its own is not (yet) believed. */
+	if (clock_packet(ft, pv->ts_us, &candidate) != pv->ts_us) {
+		at_clock = *pv;
+		at_clock.ts_us = ft->clock_us;
+		pv = &at_clock;
+	}
+	orig = pv;
 	/* Expire first: on_end may run here, before any entry is held. */
-	flow_table_expire(ft, pv->ts_us);
+	expire_to(ft, ft->clock_us);
 
 	if (pv->frag & PKT_FRAG_FIRST)
 		frag_remember(ft, pv);
@@ -594,14 +809,25 @@ static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
 	/* A fragment given its first fragment's ports has another bucket. */
 	bucket = hint && pv == orig ? *hint : key_bucket(ft, &k);
 	i = find(ft, &k, bucket, &dir);
+	if (candidate)
+		ft->cand_created = i == FLOW_NIL;
+	if (candidate && i != FLOW_NIL) {
+		ft->cand_before = ft->flows[i];
+		ft->cand_pv = *pv;
+		ft->cand_dir = (uint8_t)dir;
+	}
 	if (i == FLOW_NIL)
 		i = flow_create(ft, &k, bucket, pv);
 	else if (active_expired(&ft->flows[i], pv->ts_us, ft->active_us))
-		flow_continue(ft, i, pv->ts_us);
+		flow_continue(ft, i, pv->ts_us, END_ACTIVE_TIMEOUT);
 
 	f = &ft->flows[i];
 	account(f, pv, dir);
 	lru_touch(ft, i);
+	if (candidate) {
+		ft->cand_flow = i;
+		ft->cand_key = f->key;  /* the initiator's: maybe not k */
+	}
 	if (ft->on_packet)
 		ft->on_packet(ft->ctx, f, pv, dir);
 

@@ -3,7 +3,8 @@
  *
  * Owns all flow memory: a preallocated array of entries, a bucket array and
  * an LRU list ordered by last packet time, all sized at creation.  Nothing is
- * allocated per packet.  Time is the packets' own timestamps.
+ * allocated per packet.  Time is the packets' own timestamps, as far as a
+ * clock that one far-off stamp cannot move believes them (flow_table.c).
  *
  * A flow's key is the one of its first packet: that packet's sender is the
  * initiator (direction 0), the other end answers (direction 1).  The hash is
@@ -42,6 +43,8 @@ struct flow {
 	struct flow_key key;
 	uint64_t start_us;      /* first packet of this record */
 	uint64_t last_us;       /* last packet */
+	uint64_t seen_us;       /* last packet on the table's clock: idle
+				   expiry and LRU order (flow_table.c) */
 	uint64_t octets[2];     /* IP octets, [0] forward, [1] reverse */
 	uint32_t packets[2];
 	uint32_t hash_next;     /* bucket chain (entry index) */
@@ -59,11 +62,18 @@ struct flow {
 	struct sig_flow sig;    /* signature state, see sig_flow.h */
 };
 
+/*
+ * The table's clock (see "Time" in flow_table.c): a packet stamped more
+ * than this far ahead of or behind the clock is not believed on its own.
+ */
+#define FLOW_CLOCK_STEP_US (60ULL * 1000000ULL)
+
 struct flow_table_cfg {
 	uint32_t max_flows;     /* table capacity; LRU eviction beyond */
 	uint64_t idle_us;       /* idle timeout */
 	uint64_t active_us;     /* active timeout */
 	int      vlan_in_key;
+	uint64_t clock_step_us; /* 0: FLOW_CLOCK_STEP_US */
 };
 
 /* Called when a flow record is complete, before its entry is reused. */
@@ -114,8 +124,18 @@ struct flow *flow_table_update_bucket(struct flow_table *ft,
 struct flow *flow_table_lookup(struct flow_table *ft,
 			       const struct pkt_view *pv, int *dir);
 
-/* End every flow idle since before now_us - idle timeout. */
+/* now_us is a trusted time (wall clock of a live capture): the clock
+ * moves up to it, then every flow idle since before clock - idle timeout
+ * ends. */
 void flow_table_expire(struct flow_table *ft, uint64_t now_us);
+
+/* The clock: the newest packet time believed (0 before any packet). */
+uint64_t flow_table_clock(const struct flow_table *ft);
+/* Packets whose time was not believed (accounted at the clock's time). */
+uint64_t flow_table_time_outliers(const struct flow_table *ft);
+/* Jumps of the clock of more than the step that were believed, because
+ * the packet after the jump agreed with it. */
+uint64_t flow_table_clock_jumps(const struct flow_table *ft);
 
 /* End every flow with reason r (shutdown, end of file). */
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason r);

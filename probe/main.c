@@ -58,7 +58,7 @@ struct probe {
 	struct progress prog;
 	int show_progress;
 	unsigned progress_since;    /* packets since the progress check */
-	uint64_t last_ts_us;        /* newest packet time seen */
+	uint64_t last_ts_us;        /* the flow table's clock */
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
 	int sig_on;
@@ -475,6 +475,8 @@ static void refresh_stats(struct probe *pr)
 	pr->st.flows_active = flow_table_active(pr->ft);
 	pr->st.flow_table_bytes = flow_table_memory(pr->ft);
 	pr->st.records_not_sent = exporter_not_sent(pr->ex);
+	pr->st.time_outliers = flow_table_time_outliers(pr->ft);
+	pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
 	capture_drops(pr->cap, &pr->st.kernel_dropped, &pr->st.iface_dropped);
 	if (pr->sig) {
 		sig_get_counters(pr->sig, &sc);
@@ -663,12 +665,13 @@ static void account_packet(struct probe *pr, const struct pkt_view *pv,
 	uint64_t ts_us = pv->ts_us;
 
 	pr->st.packets_decoded++;
-	if (ts_us > pr->last_ts_us)
-		pr->last_ts_us = ts_us;
 	if (!pr->st.first_ts_ms)
 		pr->st.first_ts_ms = ts_us / 1000;
 	pr->st.last_ts_ms = ts_us / 1000;
 	flow_table_update_bucket(pr->ft, pv, bucket);
+	/* Not the packet's own time: one stamped far off would stall or
+	 * rush the signature's expiry (flow_table.c, "Time"). */
+	pr->last_ts_us = flow_table_clock(pr->ft);
 	if (pr->sig)
 		sig_expire(pr->sig, pr->last_ts_us);    /* throttles itself */
 }
@@ -847,14 +850,18 @@ static int close_extras(struct probe *pr, const struct cli *cli,
  * statistics, then every collector is flushed and closed. */
 static void close_pipeline(struct probe *pr, int quiet)
 {
-	if (pr->ft)
+	if (pr->ft) {
 		flow_table_flush(pr->ft, END_FORCED);
+		pr->last_ts_us = flow_table_clock(pr->ft);
+	}
 	if (pr->sig)
 		sig_shutdown(pr->sig, pr->last_ts_us);
 	if (pr->ex && pr->cap) {
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
 		pr->st.records_not_sent = exporter_not_sent(pr->ex);
+	pr->st.time_outliers = flow_table_time_outliers(pr->ft);
+	pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
 	}
 	if (pr->ex)
 		exporter_free(pr->ex);

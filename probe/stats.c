@@ -32,4 +32,6 @@ void stats_print(const struct probe_stats *st, FILE *out)
 	fprintf(out, "records not sent:    %" PRIu64 "\n", st->records_not_sent);
 	fprintf(out, "sessions exported:   %" PRIu64 "\n", st->sessions_exported);
 	fprintf(out, "client limit hits:   %" PRIu64 "\n", st->clients_limit_hits);
+	fprintf(out, "time outliers:       %" PRIu64 "\n", st->time_outliers);
+	fprintf(out, "clock jumps:         %" PRIu64 "\n", st->clock_jumps);
 }

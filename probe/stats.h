@@ -25,6 +25,8 @@ struct probe_stats {
 	uint64_t records_not_sent;      /* export failures, all collectors */
 	uint64_t sessions_exported;
 	uint64_t clients_limit_hits;    /* signature client table full */
+	uint64_t time_outliers;         /* packets stamped far off the clock */
+	uint64_t clock_jumps;           /* capture time gaps believed */
 	uint64_t first_ts_ms;           /* observation time window */
 	uint64_t last_ts_ms;
 };

@@ -642,6 +642,254 @@ START_TEST(test_stress)
 }
 END_TEST
 
+/* ---- the clock: packets stamped far off it ------------------------- */
+
+#define SEC_US 1000000ULL
+#define T0 (1153821600ULL * SEC_US)
+#define HOUR (3600 * SEC_US)
+
+/* 100 one-packet UDP flows, 100 ms apart, idle timeout 1 s; after packet
+ * `at`, one more packet of flow (C, 9) stamped `odd`.  Returns the table
+ * (for the caller's asserts) with s filled. */
+static struct flow_table *hundred_flows(struct seen *s, int at, uint64_t odd)
+{
+	struct flow_table *ft = mk(1024, SEC_US, 0, 0, s);
+
+	s->idle_us = SEC_US;
+	for (int i = 0; i < 100; i++) {
+		s->now = T0 + (uint64_t)i * 100000;
+		upd(ft, pkt(A, (uint16_t)(1000 + i), B, 53, UDP, s->now, 60, 0));
+		if (i == at)
+			upd(ft, pkt(C, 9, B, 53, UDP, odd, 60, 0));
+	}
+	return ft;
+}
+
+/* Flow i (last packet at T0 + i * 100 ms) has ended by idle at the clock
+ * T0 + 9.9 s when i * 100 ms + 1 s <= 9.9 s: i <= 89, 90 flows. */
+START_TEST(test_future_packet_does_not_stall)
+{
+	struct seen s;
+	struct flow_table *ft = hundred_flows(&s, 10, T0 + 1 * SEC_US + HOUR);
+
+	/* the 90, and the odd flow, accounted at the clock (T0 + 1 s) */
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 91);
+	ck_assert_int_eq(s.bad_idle, 0);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 1);
+	ck_assert_uint_eq(flow_table_clock_jumps(ft), 0);
+	ck_assert_uint_eq(flow_table_clock(ft), T0 + 99 * 100000);
+	ck_assert_uint_eq(flow_table_active(ft), 10);
+	/* the odd packet was counted, at the clock's time */
+	for (int r = 0; r < MAX_RECORDS; r++)
+		if (s.rec[r].key.sport == 9) {
+			ck_assert_uint_eq(s.rec[r].packets[0], 1);
+			ck_assert_uint_eq(s.rec[r].start_us, T0 + SEC_US);
+			ck_assert_uint_eq(s.rec[r].last_us, T0 + SEC_US);
+		}
+	flow_table_free(ft);
+}
+END_TEST
+
+START_TEST(test_past_packet_at_clock)
+{
+	struct seen s;
+	struct flow_table *ft = hundred_flows(&s, 10, T0 - HOUR);
+
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 91);
+	ck_assert_int_eq(s.bad_idle, 0);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 1);
+	for (int r = 0; r < MAX_RECORDS; r++)
+		if (s.rec[r].key.sport == 9)
+			ck_assert_uint_eq(s.rec[r].start_us, T0 + SEC_US);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* A future stamp ends no flow early: neither others by idle timeout nor
+ * its own by active timeout. */
+START_TEST(test_future_packet_ends_nothing)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 30 * SEC_US, 60 * SEC_US, 0, &s);
+	struct flow *f;
+
+	upd(ft, pkt(A, 1, B, 2, UDP, T0, 10, 0));
+	upd(ft, pkt(A, 3, B, 4, UDP, T0 + 1, 10, 0));
+	upd(ft, pkt(C, 5, B, 6, UDP, T0 + 2, 10, 0));
+	/* new flow stamped an hour ahead, then an existing one */
+	upd(ft, pkt(C, 7, B, 8, UDP, T0 + HOUR, 10, 0));
+	f = upd(ft, pkt(A, 1, B, 2, UDP, T0 + 3, 10, 0));
+	f = upd(ft, pkt(B, 2, A, 1, UDP, T0 + 2 * HOUR, 20, 0));
+	ck_assert_ptr_nonnull(f);
+	upd(ft, pkt(A, 3, B, 4, UDP, T0 + 4, 10, 0));
+	ck_assert_int_eq(s.ends, 0);
+	ck_assert_uint_eq(f->packets[0], 2);
+	ck_assert_uint_eq(f->packets[1], 1);
+	ck_assert_uint_eq(f->last_us, T0 + 3);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 2);
+	ck_assert_uint_eq(flow_table_clock(ft), T0 + 4);
+	/* and the flows still end on time */
+	flow_table_expire(ft, T0 + 30 * SEC_US + 3);
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 3);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* A real gap in the capture: the packet after the first one agrees, the
+ * clock jumps, idle flows end, and the first packet keeps its own time. */
+START_TEST(test_real_gap_believed)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 30 * SEC_US, 0, 0, &s);
+	struct flow *f;
+
+	upd(ft, pkt(A, 1, B, 2, UDP, T0, 10, 0));
+	upd(ft, pkt(A, 3, B, 4, UDP, T0 + SEC_US, 10, 0));
+	f = upd(ft, pkt(C, 5, B, 6, UDP, T0 + HOUR, 10, 0));
+	ck_assert_int_eq(s.ends, 0);        /* undecided yet */
+	ck_assert_uint_eq(f->start_us, T0 + SEC_US);
+	upd(ft, pkt(B, 6, C, 5, UDP, T0 + HOUR + 15000, 10, 0));
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 2);
+	ck_assert_uint_eq(s.rec[0].last_us, T0);
+	ck_assert_uint_eq(s.rec[1].last_us, T0 + SEC_US);
+	ck_assert_uint_eq(f->start_us, T0 + HOUR);
+	ck_assert_uint_eq(f->last_us, T0 + HOUR + 15000);
+	ck_assert_uint_eq(f->packets[0], 1);
+	ck_assert_uint_eq(f->packets[1], 1);
+	ck_assert_uint_eq(flow_table_clock_jumps(ft), 1);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 0);
+	ck_assert_uint_eq(flow_table_active(ft), 1);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* Sparse traffic, one packet per flow every 120 s (the gaps are real):
+ * every flow ends by idle with its own times, nothing is an outlier, and
+ * the last packet (undecided at the end) is believed by the flush. */
+START_TEST(test_sparse_capture)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 30 * SEC_US, 0, 0, &s);
+
+	for (int i = 0; i < 10; i++)
+		upd(ft, pkt(A, (uint16_t)(100 + i), B, 53, UDP,
+			    T0 + (uint64_t)i * 120 * SEC_US, 10, 0));
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 8);
+	flow_table_flush(ft, END_FORCED);
+	ck_assert_int_eq(s.ends, 10);
+	for (int i = 0; i < 10; i++) {
+		ck_assert_uint_eq(s.rec[i].key.sport, 100 + i);
+		ck_assert_uint_eq(s.rec[i].start_us,
+				  T0 + (uint64_t)i * 120 * SEC_US);
+	}
+	ck_assert_int_eq(s.reason[9], END_FORCED);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 0);
+	ck_assert_uint_eq(flow_table_clock_jumps(ft), 9);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* A flow that resumes after a real gap longer than the idle timeout gets
+ * a new record, as before the clock: once the next packet agrees. */
+START_TEST(test_gap_splits_own_flow)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 30 * SEC_US, 0, 0, &s);
+	struct flow *f;
+
+	upd(ft, pkt(A, 1, B, 2, UDP, T0, 10, 0));
+	/* the answer, after the gap: the flow's key is the other way */
+	f = upd(ft, pkt(B, 2, A, 1, UDP, T0 + HOUR, 20, 0));
+	ck_assert_int_eq(s.ends, 0);
+	upd(ft, pkt(A, 1, B, 2, UDP, T0 + HOUR + 1, 30, 0));
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 1);
+	ck_assert_uint_eq(s.rec[0].packets[0], 1);
+	ck_assert_uint_eq(s.rec[0].octets[0], 10);
+	ck_assert_uint_eq(s.rec[0].last_us, T0);
+	ck_assert_uint_eq(f->start_us, T0 + HOUR);
+	ck_assert_uint_eq(f->last_us, T0 + HOUR + 1);
+	/* the new record's initiator is the answer's sender, as for a
+	 * new flow */
+	ck_assert_uint_eq(f->key.sport, 2);
+	ck_assert_uint_eq(f->packets[0], 1);
+	ck_assert_uint_eq(f->octets[0], 20);
+	ck_assert_uint_eq(f->packets[1], 1);
+	ck_assert_uint_eq(f->octets[1], 30);
+	ck_assert_uint_eq(flow_table_clock_jumps(ft), 1);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* The capture goes back an hour for good: the clock follows once two
+ * packets agree; flows open before look no newer than the clock, so
+ * expiry goes on. */
+START_TEST(test_capture_goes_back)
+{
+	struct seen s;
+	struct flow_table *ft = mk(64, 30 * SEC_US, 0, 0, &s);
+
+	s.idle_us = 30 * SEC_US;
+	upd(ft, pkt(A, 1, B, 2, UDP, T0 + HOUR, 10, 0));
+	upd(ft, pkt(A, 3, B, 4, UDP, T0, 10, 0));
+	upd(ft, pkt(A, 5, B, 6, UDP, T0 + 10, 10, 0));
+	ck_assert_uint_eq(flow_table_clock_jumps(ft), 1);
+	ck_assert_uint_eq(flow_table_clock(ft), T0 + 10);
+	for (int i = 1; i <= 40; i++) {
+		s.now = T0 + (uint64_t)i * SEC_US;
+		upd(ft, pkt(C, 7, B, 8, UDP, s.now, 10, 0));
+	}
+	/* the three first flows ended 30 s after the jump; the one from
+	 * before it keeps its packet's time */
+	ck_assert_int_eq(s.by_reason[END_IDLE_TIMEOUT], 3);
+	ck_assert_uint_eq(s.rec[0].key.sport, 1);
+	ck_assert_uint_eq(s.rec[0].start_us, T0 + HOUR);
+	ck_assert_uint_eq(s.rec[0].last_us, T0 + HOUR);
+	ck_assert_int_eq(s.bad_idle, 0);
+	ck_assert_uint_eq(flow_table_time_outliers(ft), 0);
+	flow_table_free(ft);
+}
+END_TEST
+
+/* The stress run again with one packet in 997 stamped an hour off
+ * (either way, never two in a row): expiry goes on, records hold every
+ * packet, and no flow ends by idle timeout before its time. */
+START_TEST(test_stress_outliers)
+{
+	enum { MAX = 60000, IDS = 50000, PKTS = 300000 };
+	struct seen s;
+	struct flow_table *ft = mk(MAX, 100000, 400000, 0, &s);
+	uint64_t x = 88172645463325252ULL;
+	int odd = 0;
+
+	s.idle_us = 100000;
+	for (int i = 0; i < PKTS; i++) {
+		uint32_t id;
+		uint64_t ts = T0 + (uint64_t)i;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		id = (uint32_t)(x % IDS);
+		s.now = ts;
+		if (i % 997 == 500) {
+			ts = x & 1024 ? ts + HOUR : ts - HOUR;
+			odd++;
+		}
+		ck_assert_ptr_nonnull(upd(ft, pkt(0x0a000000 + id, 1000, B,
+						  443, UDP, ts, 100, 0)));
+	}
+	ck_assert_uint_eq(flow_table_time_outliers(ft), (uint64_t)odd);
+	ck_assert_int_gt(odd, 100);
+	ck_assert_int_eq(s.bad_idle, 0);
+	ck_assert_int_gt(s.by_reason[END_IDLE_TIMEOUT], 0);
+	ck_assert_int_eq(s.by_reason[END_LACK_OF_RESOURCES], 0);
+	s.now = 0;
+	flow_table_flush(ft, END_FORCED);
+	ck_assert_uint_eq(s.pkt_sum, PKTS);
+	flow_table_free(ft);
+}
+END_TEST
+
 static Suite *flow_table_suite(void)
 {
 	Suite *su = suite_create("flow_table");
@@ -663,6 +911,14 @@ static Suite *flow_table_suite(void)
 	tcase_add_test(tc, test_update_bucket_hint);
 	tcase_add_test(tc, test_memory);
 	tcase_add_test(tc, test_stress);
+	tcase_add_test(tc, test_future_packet_does_not_stall);
+	tcase_add_test(tc, test_past_packet_at_clock);
+	tcase_add_test(tc, test_future_packet_ends_nothing);
+	tcase_add_test(tc, test_real_gap_believed);
+	tcase_add_test(tc, test_sparse_capture);
+	tcase_add_test(tc, test_gap_splits_own_flow);
+	tcase_add_test(tc, test_capture_goes_back);
+	tcase_add_test(tc, test_stress_outliers);
 	suite_add_tcase(su, tc);
 	return su;
 }
