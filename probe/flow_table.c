@@ -581,9 +581,10 @@ static void clock_confirm(struct flow_table *ft)
 		f->start_us = f->last_us = t;
 	} else if (idle_expired(&ft->cand_before, t, ft->idle_us)) {
 		/* The flow was idle across the gap: its record ended before
-		 * the candidate, which starts the next one (the signature
-		 * state goes on, as across an active timeout, unless the
-		 * direction turns). */
+		 * the candidate, which starts the next one as a new flow
+		 * would: the record's end is an idle end for the signature
+		 * too (a Skype connection is then resumed by the signature's
+		 * own continuity, from the next packet on). */
 		struct flow_key key = f->key;
 		uint32_t hn = f->hash_next, lp = f->lru_prev, ln = f->lru_next;
 		struct sig_flow sig = f->sig;
@@ -599,16 +600,16 @@ static void clock_confirm(struct flow_table *ft)
 		f->session_id = sid;
 		f->role = role;
 		flow_continue(ft, ft->cand_flow, t, END_IDLE_TIMEOUT);
-		/* as a new flow would be: first-packet attributes, and its
-		 * sender the initiator (both ends hash alike: same bucket) */
+		memset(&f->sig, 0, sizeof(f->sig));
+		f->role = 0;
+		f->session_id = 0;
+		/* first-packet attributes, and its sender the initiator (both
+		 * ends hash alike: same bucket) */
 		if (ft->cand_dir) {
 			memcpy(f->key.src, ft->cand_pv.src, 16);
 			memcpy(f->key.dst, ft->cand_pv.dst, 16);
 			f->key.sport = ft->cand_pv.sport;
 			f->key.dport = ft->cand_pv.dport;
-			memset(&f->sig, 0, sizeof(f->sig));
-			f->role = 0;
-			f->session_id = 0;
 		}
 		f->vlan_id = ft->cand_pv.vlan_id;
 		f->tos = ft->cand_pv.tos;

@@ -31,6 +31,7 @@
 #include "export.h"
 #include "flow_table.h"
 #include "log.h"
+#include "module_config.h"
 #include "progress.h"
 #include "sig.h"
 #include "stats.h"
@@ -389,48 +390,6 @@ static uint64_t wall_seconds(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-/* What the signature engine reads of the configuration. */
-static void sig_config_from(struct sig_config *sc,
-			    const struct skyprobe_config *cfg)
-{
-	_Static_assert(SIG_MAX_PREFIXES >= CFG_MAX_PREFIXES,
-		       "sig_config must hold every internal prefix");
-	memset(sc, 0, sizeof(*sc));
-	sc->enabled = cfg->sig_enabled;
-	sc->udp_probe = cfg->sig_udp_probe;
-	sc->tcp_handshake = cfg->sig_tcp_handshake;
-	sc->restricted_443 = cfg->sig_restricted_443;
-	sc->restricted_80 = cfg->sig_restricted_80;
-	sc->login = cfg->sig_login;
-	sc->seqid = cfg->sig_seqid;
-	sc->n_internal = cfg->n_internal;
-	memcpy(sc->internal, cfg->internal,
-	       cfg->n_internal * sizeof(cfg->internal[0]));
-	sc->login_servers = cfg->login_servers;
-	sc->skypeout_gateways = cfg->skypeout_gateways;
-	sc->contact_servers = cfg->contact_servers;
-	sc->bootstrap_port = cfg->bootstrap_port;
-	sc->max_clients = cfg->max_clients;
-	sc->max_sessions = cfg->max_sessions;
-	sc->client_expiry_s = cfg->client_expiry_s;
-	sc->session_timeout_s = cfg->session_timeout_s;
-}
-
-/* The export layer's part of the configuration. */
-static void export_config_from(struct export_config *ec,
-			       const struct skyprobe_config *cfg)
-{
-	_Static_assert(sizeof(ec->collectors) == sizeof(cfg->collectors),
-		       "collector arrays");
-	memset(ec, 0, sizeof(*ec));
-	ec->n_collectors = cfg->n_collectors;
-	memcpy(ec->collectors, cfg->collectors, sizeof(ec->collectors));
-	ec->pen = cfg->pen;
-	ec->observation_domain = cfg->observation_domain;
-	snprintf(ec->elements_file, sizeof(ec->elements_file), "%s",
-		 cfg->elements_file);
-}
-
 /* --- pipeline callbacks ------------------------------------------------- */
 
 static void on_flow_packet(void *ctx, struct flow *f,
@@ -742,12 +701,7 @@ static int open_pipeline(struct probe *pr)
 		.promiscuous = pr->cfg.promiscuous,
 		.buffer_size = pr->cfg.buffer_size,
 	};
-	struct flow_table_cfg fc = {
-		.max_flows = pr->cfg.max_flows,
-		.idle_us = (uint64_t)pr->cfg.idle_timeout_s * 1000000u,
-		.active_us = (uint64_t)pr->cfg.active_timeout_s * 1000000u,
-		.vlan_in_key = pr->cfg.vlan_in_key,
-	};
+	struct flow_table_cfg fc;
 	struct export_config ec;
 	char err[512];
 
@@ -771,6 +725,7 @@ static int open_pipeline(struct probe *pr)
 		return EXIT_NO_EXPORT;
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
 		return EXIT_USAGE;
+	flow_table_cfg_from(&fc, &pr->cfg);
 	pr->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, pr);
 	if (!pr->ft) {
 		log_error(&pr->log, "cannot allocate a flow table of %u flows",

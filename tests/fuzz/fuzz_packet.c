@@ -24,6 +24,8 @@
 #include "decode.h"
 #include "export.h"
 #include "flow_table.h"
+#include "log.h"
+#include "module_config.h"
 #include "sig.h"
 #include "stats.h"
 
@@ -41,6 +43,7 @@ struct pipe {
 	struct flow_table *ft;
 	struct sig_engine *sig;
 	struct probe_stats st;
+	struct logger log;
 };
 
 static struct pipe P;
@@ -72,7 +75,7 @@ static void on_session_end(void *ctx, const struct session_rec *s)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	FILE *sink = fopen("/dev/null", "w");
+	struct export_config ec;
 
 	(void)argc;
 	(void)argv;
@@ -91,9 +94,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	P.cfg.active_timeout_s = 20;
 	P.cfg.client_expiry_s = 60;
 	P.cfg.session_timeout_s = 30;
-	P.ex = exporter_new(&P.cfg, sink ? sink : stderr);
-	if (sink)
-		fclose(sink);
+	export_config_from(&ec, &P.cfg);
+	P.log.level = LOG_LVL_ERROR;
+	P.log.dest = LOG_DEST_STDERR;
+	P.ex = exporter_new(&ec, &P.log);
 	if (!P.ex) {
 		fprintf(stderr, "fuzz_packet: no exporter\n");
 		abort();
@@ -103,19 +107,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct flow_table_cfg fc = {
-		.max_flows = P.cfg.max_flows,
-		.idle_us = (uint64_t)P.cfg.idle_timeout_s * 1000000u,
-		.active_us = (uint64_t)P.cfg.active_timeout_s * 1000000u,
-		.vlan_in_key = 1,
-	};
+	struct flow_table_cfg fc;
+	struct sig_config sc;
 	uint64_t ts = 1153821600ull * 1000000u;
 	uint64_t next_expire = 0;
 	size_t off = 0;
 
 	memset(&P.st, 0, sizeof(P.st));
+	flow_table_cfg_from(&fc, &P.cfg);
+	fc.vlan_in_key = 1;
+	sig_config_from(&sc, &P.cfg);
 	P.ft = flow_table_new(&fc, on_flow_end, on_flow_packet, &P);
-	P.sig = sig_engine_new(&P.cfg, on_session_end, &P);
+	P.sig = sig_engine_new(&sc, on_session_end, &P);
 	if (!P.ft || !P.sig)
 		abort();
 	while (size - off >= 7) {

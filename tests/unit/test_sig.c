@@ -10,6 +10,7 @@
 #include "config.h"
 #include "flow_table.h"
 #include "session.h"
+#include "module_config.h"
 #include "sig.h"
 
 #define T0 1700000000000000ULL  /* microseconds */
@@ -79,30 +80,12 @@ static void emit_cb(void *ctx, const struct session_rec *s)
 }
 
 /* The tests set the probe's configuration; the engine reads its part of
- * it, as main.c's sig_config_from() gives it. */
+ * it, as main.c gives it. */
 static struct sig_config sig_cfg(const struct skyprobe_config *cfg)
 {
 	struct sig_config sc;
 
-	memset(&sc, 0, sizeof(sc));
-	sc.enabled = cfg->sig_enabled;
-	sc.udp_probe = cfg->sig_udp_probe;
-	sc.tcp_handshake = cfg->sig_tcp_handshake;
-	sc.restricted_443 = cfg->sig_restricted_443;
-	sc.restricted_80 = cfg->sig_restricted_80;
-	sc.login = cfg->sig_login;
-	sc.seqid = cfg->sig_seqid;
-	sc.n_internal = cfg->n_internal;
-	memcpy(sc.internal, cfg->internal,
-	       cfg->n_internal * sizeof(cfg->internal[0]));
-	sc.login_servers = cfg->login_servers;
-	sc.skypeout_gateways = cfg->skypeout_gateways;
-	sc.contact_servers = cfg->contact_servers;
-	sc.bootstrap_port = cfg->bootstrap_port;
-	sc.max_clients = cfg->max_clients;
-	sc.max_sessions = cfg->max_sessions;
-	sc.client_expiry_s = cfg->client_expiry_s;
-	sc.session_timeout_s = cfg->session_timeout_s;
+	sig_config_from(&sc, cfg);
 	return sc;
 }
 
