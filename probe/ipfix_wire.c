@@ -107,6 +107,13 @@ struct flow6_rec {
 	uint8_t      pad[3];
 };
 
+/*
+ * The session id travels three ways: skypeSessionId (ours, full), and as
+ * a standard join key for collectors without skyprobe.xml:
+ * commonPropertiesId (RFC 5473, full) and observationPointId (nfdump
+ * profile, the one such element nfcapd 1.7.1 keeps; per collector,
+ * session_observation_point).  0 = no session, in every flow record.
+ */
 #define FLOW_SPEC_HEAD \
 	{"flowStartMilliseconds",    8, 0}, \
 	{"flowEndMilliseconds",      8, 0}, \
