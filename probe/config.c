@@ -144,6 +144,7 @@ static const struct key_spec collector_keys[] = {
 	COLK("template_refresh", V_DURATION, template_refresh_s, 1, DAY, K_UDP),
 	COLK("rotate_interval", V_DURATION, rotate_s, 0, 30 * DAY, K_FILE),
 	COLK("rotate_size", V_SIZE, rotate_bytes, 0, UINT64_MAX, K_FILE),
+	COLK("session_observation_point", V_BOOL, session_opid, 0, 1, K_ALL),
 };
 #define N_COLLECTOR_KEYS (sizeof(collector_keys) / sizeof(collector_keys[0]))
 
@@ -225,6 +226,7 @@ int config_parse_collector(const char *spec, struct collector_cfg *c)
 		return -1;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.profile = PROFILE_FULL;
+	tmp.session_opid = 1;
 	if (strncmp(spec, "tcp://", 6) == 0) {
 		tmp.kind = COLLECTOR_TCP;
 		if (parse_host_port(spec + 6, &tmp) < 0)
@@ -1002,6 +1004,7 @@ static void load_collector(struct load_ctx *ctx, const yaml_node_t *item,
 	}
 	memset(c, 0, sizeof(*c));
 	c->profile = PROFILE_FULL;
+	c->session_opid = 1;
 	kind = collector_kind(ctx, item, c, path);
 	if (kind == COLLECTOR_UDP)
 		c->template_refresh_s = 600;

@@ -36,6 +36,8 @@ struct collector_cfg {
 	uint32_t template_refresh_s;    /* UDP template resend interval */
 	uint32_t rotate_s;              /* file rotation by time, 0 = off */
 	uint64_t rotate_bytes;          /* file rotation by size, 0 = off */
+	int      session_opid;          /* nfdump profile: the session id in
+					 * observationPointId (default 1) */
 };
 
 /* What the exporter is told; main builds it from the configuration. */

@@ -117,7 +117,8 @@ static int send_metadata(struct collector *c, GError **gerr)
 static int collector_attach(struct collector *c, fbExporter_t *exp)
 {
 	GError *gerr = NULL;
-	fbSession_t *s = ipfix_session_new(c->wire, c->cfg.profile, &gerr);
+	fbSession_t *s = ipfix_session_new(c->wire, c->cfg.profile,
+					   c->cfg.session_opid, &gerr);
 
 	if (!s) {
 		say(c, LOG_LVL_ERROR, "cannot build templates",
@@ -458,5 +459,6 @@ int collector_same_cfg(const struct collector_cfg *a,
 	       strcmp(a->path, b->path) == 0 &&
 	       a->template_refresh_s == b->template_refresh_s &&
 	       a->rotate_s == b->rotate_s &&
-	       a->rotate_bytes == b->rotate_bytes;
+	       a->rotate_bytes == b->rotate_bytes &&
+	       a->session_opid == b->session_opid;
 }

@@ -44,7 +44,8 @@ enum {
 #define SP_FULL  0x2                    /* full profile external */
 #define SP_NFD   0x4                    /* nfdump profile external */
 #define SP_APP   0x8                    /* nfdump: only in 264 and 265 */
-#define SP_ALL   (SP_INT | SP_FULL | SP_NFD | SP_APP)
+#define SP_OPID  0x10                   /* nfdump: session in opid */
+#define SP_ALL   (SP_INT | SP_FULL | SP_NFD | SP_APP | SP_OPID)
 
 /* --- record layouts ------------------------------------------------------ */
 
@@ -55,6 +56,8 @@ struct flow4_rec {
 	uint64_t     packets;
 	uint64_t     rev_octets;
 	uint64_t     rev_packets;
+	uint64_t     common_id;         /* commonPropertiesId = session */
+	uint64_t     opid;              /* observationPointId = session */
 	fbVarfield_t app_id;
 	uint32_t     src;               /* host order */
 	uint32_t     dst;
@@ -82,6 +85,8 @@ struct flow6_rec {
 	uint64_t     packets;
 	uint64_t     rev_octets;
 	uint64_t     rev_packets;
+	uint64_t     common_id;         /* commonPropertiesId = session */
+	uint64_t     opid;              /* observationPointId = session */
 	fbVarfield_t app_id;
 	uint8_t      src[16];
 	uint8_t      dst[16];
@@ -102,6 +107,13 @@ struct flow6_rec {
 	uint8_t      pad[3];
 };
 
+/*
+ * The session id travels three ways: skypeSessionId (ours, full), and as
+ * a standard join key for collectors without skyprobe.xml:
+ * commonPropertiesId (RFC 5473, full) and observationPointId (nfdump
+ * profile, the one such element nfcapd 1.7.1 keeps; per collector,
+ * session_observation_point).  0 = no session, in every flow record.
+ */
 #define FLOW_SPEC_HEAD \
 	{"flowStartMilliseconds",    8, 0}, \
 	{"flowEndMilliseconds",      8, 0}, \
@@ -109,6 +121,8 @@ struct flow6_rec {
 	{"packetDeltaCount",         8, 0}, \
 	{"reverseOctetDeltaCount",   8, 0}, \
 	{"reversePacketDeltaCount",  8, 0}, \
+	{"commonPropertiesId",       8, SP_FULL}, \
+	{"observationPointId",       8, SP_OPID}, \
 	{"applicationId",            FB_IE_VARLEN, SP_APP}
 
 #define FLOW_SPEC_TAIL \
@@ -152,6 +166,7 @@ struct sess4_rec {
 	uint64_t start_ms;
 	uint64_t connected_ms;
 	uint64_t end_ms;
+	uint64_t common_id;             /* commonPropertiesId = session */
 	uint32_t session_id;
 	uint32_t client;                /* host order */
 	uint32_t supernode;
@@ -170,6 +185,7 @@ struct sess6_rec {
 	uint64_t start_ms;
 	uint64_t connected_ms;
 	uint64_t end_ms;
+	uint64_t common_id;
 	uint8_t  client[16];
 	uint8_t  supernode[16];
 	uint32_t session_id;
@@ -194,13 +210,14 @@ struct sess6_rec {
 	{"paddingOctets",                     4, SP_INT}, \
 	FB_IESPEC_NULL
 
-#define SESS_SPEC_TIMES \
+#define SESS_SPEC_HEAD \
 	{"skypeSessionStartMilliseconds",     8, 0}, \
 	{"skypeSessionConnectedMilliseconds", 8, 0}, \
-	{"skypeSessionEndMilliseconds",       8, 0}
+	{"skypeSessionEndMilliseconds",       8, 0}, \
+	{"commonPropertiesId",                8, 0}
 
 static fbInfoElementSpec_t sess4_spec[] = {
-	SESS_SPEC_TIMES,
+	SESS_SPEC_HEAD,
 	{"skypeSessionId",                    4, 0},
 	{"sourceIPv4Address",                 4, 0},
 	{"destinationIPv4Address",            4, 0},
@@ -210,7 +227,7 @@ static fbInfoElementSpec_t sess4_spec[] = {
 };
 
 static fbInfoElementSpec_t sess6_spec[] = {
-	SESS_SPEC_TIMES,
+	SESS_SPEC_HEAD,
 	{"sourceIPv6Address",                 16, 0},
 	{"destinationIPv6Address",            16, 0},
 	{"skypeSessionId",                    4, 0},
@@ -322,12 +339,12 @@ static fbInfoElementSpec_t stats_spec[] = {
 
 /* The rejected[] columns above follow enum decode_status from 1 on. */
 _Static_assert(DECODE_STATUS_MAX == 7, "stats_spec rejected columns");
-_Static_assert(sizeof(struct flow4_rec) == 96, "flow4_rec layout");
-_Static_assert(sizeof(struct flow6_rec) == 120, "flow6_rec layout");
-_Static_assert(sizeof(struct sess4_rec) == 56, "sess4_rec layout");
-_Static_assert(sizeof(struct sess6_rec) == 80, "sess6_rec layout");
+_Static_assert(sizeof(struct flow4_rec) == 112, "flow4_rec layout");
+_Static_assert(sizeof(struct flow6_rec) == 136, "flow6_rec layout");
+_Static_assert(sizeof(struct sess4_rec) == 64, "sess4_rec layout");
+_Static_assert(sizeof(struct sess6_rec) == 88, "sess6_rec layout");
 _Static_assert(sizeof(struct stats_rec) == 8 + 23 * 8, "stats_rec layout");
-_Static_assert(offsetof(struct flow4_rec, src) == 64, "flow4_rec varfield");
+_Static_assert(offsetof(struct flow4_rec, src) == 80, "flow4_rec varfield");
 /* ipfix_flow_rec() fills the common head through the v4 view. */
 _Static_assert(offsetof(struct flow4_rec, app_id) ==
 	       offsetof(struct flow6_rec, app_id), "flow head layout");
@@ -549,7 +566,8 @@ static int add_typeinfo_template(fbSession_t *s, fbInfoModel_t *model,
 }
 
 fbSession_t *ipfix_session_new(const struct ipfix_wire *w,
-			       enum export_profile profile, GError **gerr)
+			       enum export_profile profile, int session_opid,
+			       GError **gerr)
 {
 	fbSession_t *s = fbSessionAlloc(w->model);
 	uint32_t fl = profile == PROFILE_FULL ? SP_FULL : SP_NFD;
@@ -558,6 +576,8 @@ fbSession_t *ipfix_session_new(const struct ipfix_wire *w,
 	fbSessionSetDomain(s, w->obs_domain);
 	if (profile == PROFILE_FULL)
 		fl |= SP_APP;
+	else if (session_opid)
+		fl |= SP_OPID;
 	rc |= add_pair(s, w->model, flow4_spec, fl, TID_FLOW4, 0, gerr);
 	rc |= add_pair(s, w->model, flow6_spec, fl, TID_FLOW6, 0, gerr);
 	if (profile == PROFILE_NFDUMP) {
@@ -787,6 +807,8 @@ void ipfix_flow_rec(const struct ipfix_wire *w, const struct flow *f,
 	p4->packets = f->packets[0];
 	p4->rev_octets = f->octets[1];
 	p4->rev_packets = f->packets[1];
+	p4->common_id = f->session_id;
+	p4->opid = f->session_id;
 	if (is4) {
 		p4->src = v4_of(k->src);
 		p4->dst = v4_of(k->dst);
@@ -803,6 +825,7 @@ void ipfix_flow_rec(const struct ipfix_wire *w, const struct flow *f,
 	(p)->start_ms = s->start_ms; \
 	(p)->connected_ms = s->connected_ms; \
 	(p)->end_ms = s->end_ms; \
+	(p)->common_id = s->session_id; \
 	(p)->session_id = s->session_id; \
 	(p)->sn_changes = s->supernode_changes; \
 	(p)->refused = s->refused_supernodes; \

@@ -55,9 +55,12 @@ int ipfix_wire_same(const struct ipfix_wire *w,
 void ipfix_wire_free(struct ipfix_wire *w);
 
 /* A libfixbuf session (fbSession_t, not a Skype session) holding every
- * template of the profile. */
+ * template of the profile.  session_opid: the nfdump profile's flow
+ * templates carry the session id in observationPointId (ignored by the
+ * full profile, whose flows carry it in commonPropertiesId). */
 fbSession_t *ipfix_session_new(const struct ipfix_wire *w,
-			       enum export_profile profile, GError **gerr);
+			       enum export_profile profile, int session_opid,
+			       GError **gerr);
 /* Templates, type records and application names, in the order collectors
  * need them; sent at the start of a stream and at each refresh. */
 int ipfix_write_metadata(const struct ipfix_wire *w, fBuf_t *fbuf,

@@ -11,7 +11,7 @@ mode=${1:-check}
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 PKGS="build-essential autoconf automake pkg-config libpcap-dev libfixbuf-dev
-libyaml-dev check python3 libfixbuf-tools tshark nfdump softflowd clang
+libyaml-dev check python3 libfixbuf-tools tshark nfdump pmacct softflowd clang
 libclang-rt-14-dev valgrind systemd groff-base mandoc man-db bsdutils"
 missing=
 for p in $PKGS; do

@@ -30,6 +30,25 @@ so that the shell tests can compare them with diff.
                                 flows N", "role NAME N"
   records.py summary --probe JSON
                                 the same lines from skyprobe --summary FILE
+  records.py sessions JSONL     the session ids of a full-profile export's
+                                flow records (0 = none) and session
+                                records, one per line, ascending
+  records.py nfdump --session N JSONL
+                                as `nfdump --json`, the flow records with
+                                skypeSessionId N only
+  records.py nfdump --opid RAW  the observation point ids of `nfdump -o raw`
+                                with their number of flow records,
+                                "ID COUNT", ascending
+  records.py join JSONL FIELD   the same from collector-test: the values
+                                of FIELD (e.g. skypeSessionId) in flow
+                                records, "VALUE COUNT", ascending
+  records.py pmacct JSON        nfacctd's print plugin JSON: one line per
+                                record, "flow PROTO SRC SPORT DST DPORT
+                                START session=S role=R" or "session SRC
+                                SPORT DST DPORT session=S role=R"
+  records.py pmacct --json JSONL
+                                the same from collector-test's JSON of the
+                                full-profile export of the same run
   records.py select JSONL FIELDS [KEY=VALUE ...]
                                 the FIELDS (comma-separated) of every data
                                 record matching all KEY=VALUE, one per line
@@ -543,6 +562,139 @@ def cmd_ipfixdump(path):
 
 COMMANDS["nfdump"] = cmd_nfdump
 COMMANDS["ipfixdump"] = cmd_ipfixdump
+
+
+# --- following a session: the join keys (tests/e2e/tools.sh, pmacct.sh) ----
+
+def is_session(r):
+    return "skypeSessionStartMilliseconds" in r
+
+
+def cmd_sessions(path):
+    ids = set()
+    for r in load(path):
+        if r.get("_options"):
+            continue
+        if is_session(r) or flow_key(r) is not None:
+            ids.add(r.get("skypeSessionId", 0))
+    print("\n".join(str(i) for i in sorted(ids)))
+
+
+def cmd_nfdump_session(sid, path):
+    recs = []
+    for e, r in zip(nfdump_expected(path), flow_records(path)):
+        if r.get("skypeSessionId", 0) == int(sid):
+            recs.append(e)
+    print("\n".join(sorted(nfdump_line(r) for r in recs)))
+
+
+def flow_records(path):
+    """The flow records of collector-test's JSON, in the order
+    nfdump_expected() takes them."""
+    return [r for r in load(path)
+            if not r.get("_options") and flow_key(r) is not None]
+
+
+def print_counts(counts):
+    for v in sorted(counts):
+        print(v, counts[v])
+
+
+def cmd_nfdump_opid(path):
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s+obs pointID\s+=\s+(\S+)", line)
+            if m:
+                v = int(m.group(1), 16)
+                counts[v] = counts.get(v, 0) + 1
+    print_counts(counts)
+
+
+def cmd_join(path, field):
+    counts = {}
+    for r in flow_records(path):
+        v = r.get(field, "-")
+        counts[v] = counts.get(v, 0) + 1
+    print_counts(counts)
+
+
+def pmacct_proto(p):
+    try:
+        return int(p)
+    except ValueError:
+        return {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58,
+                "icmp6": 58}.get(p, p)
+
+
+def pmacct_ms(ts):
+    """nfacctd's timestamp_start (timestamps_utc: true) in milliseconds."""
+    sec, _, frac = ts.partition(".")
+    t = calendar.timegm(time.strptime(sec, "%Y-%m-%d %H:%M:%S"))
+    return t * 1000 + int((frac + "000")[:3])
+
+
+def pmacct_line(kind, proto, src, sport, dst, dport, start, sid, role):
+    if kind == "session":
+        return "session %s %s %s %s session=%s role=%s" % (
+            norm_ip(src), sport, norm_ip(dst), dport, sid, role)
+    return "flow %s %s %s %s %s %s session=%s role=%s" % (
+        proto, norm_ip(src), sport, norm_ip(dst), dport, start, sid, role)
+
+
+def cmd_pmacct(*args):
+    lines = []
+    if len(args) == 2 and args[0] == "--json":
+        for r in load(args[1]):
+            if r.get("_options"):
+                continue
+            src = r.get("sourceIPv4Address", r.get("sourceIPv6Address"))
+            dst = r.get("destinationIPv4Address",
+                        r.get("destinationIPv6Address"))
+            if is_session(r):
+                lines.append(pmacct_line(
+                    "session", 0, src, r.get("sourceTransportPort", 0), dst,
+                    r.get("destinationTransportPort", 0), 0,
+                    r["skypeSessionId"], 0))
+            elif flow_key(r) is not None:
+                k = flow_key(r)
+                lines.append(pmacct_line(
+                    "flow", k[0], k[1], k[2], k[3], k[4],
+                    r["flowStartMilliseconds"], r.get("skypeSessionId", "-"),
+                    r.get("skypeFlowRole", "-")))
+    elif len(args) == 1:
+        with open(args[0]) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                if r.get("event_type") != "purge":
+                    continue
+                # session records carry no counters
+                kind = "flow" if "packets" in r else "session"
+                lines.append(pmacct_line(
+                    kind, pmacct_proto(r["ip_proto"]), r["ip_src"],
+                    r["port_src"], r["ip_dst"], r["port_dst"],
+                    pmacct_ms(r["timestamp_start"]),
+                    r["skype_session_id"], r["skype_flow_role"]))
+    else:
+        sys.exit(__doc__)
+    print("\n".join(sorted(lines)))
+
+
+def cmd_nfdump_ext(*args):
+    if len(args) == 3 and args[0] == "--session":
+        cmd_nfdump_session(args[1], args[2])
+    elif len(args) == 2 and args[0] == "--opid":
+        cmd_nfdump_opid(args[1])
+    else:
+        cmd_nfdump(*args)
+
+
+COMMANDS["sessions"] = cmd_sessions
+COMMANDS["nfdump"] = cmd_nfdump_ext
+COMMANDS["join"] = cmd_join
+COMMANDS["pmacct"] = cmd_pmacct
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@
 #     flow record with its exact counts both ways, start and end times,
 #     end reason, and the Skype applicationId with its name on exactly the
 #     flows the signature marked (all nine role names across the traces);
+#     and for every session of every trace (many-clients: 20 interleaved
+#     clients), `nfdump 'observation point id N'` shows exactly the flow
+#     records collector-test shows with skypeSessionId N (N = 0: those of
+#     no session), and `nfdump -A opid` counts them alike;
 #  2. skyprobe -> IPFIX file -> libfixbuf's ipfixDump, with the element
 #     file and with RFC 5610 type records only: every enterprise element
 #     by name, and the Skype view equal to collector-test's;
 #  3. skyprobe -> UDP (both profiles) and TCP on loopback, captured, then
 #     decoded by tshark: no malformed message, no expert warning, every
-#     flow record decoded.
+#     flow record decoded; `cflow.common_properties_id` selects, for
+#     every session, the records collector-test shows with that session.
 # Each part is skipped on its own when its tool is missing.
 . "$top_srcdir/tests/lib.sh"
 
@@ -74,7 +79,7 @@ EOF
 # Together the traces carry every skypeFlowRole 1..9.
 NF_SCENARIOS="metering-basic session-v14 login-full restricted-443
 session-refused-then-accepted udp-probe-negative restricted-80-v14
-login-skypeout login-contacts"
+login-skypeout login-contacts many-clients"
 
 part_nfdump() {
 	need nfcapd "part 1, nfdump interoperability"
@@ -131,6 +136,34 @@ part_nfdump() {
 		! grep -q "<no info>" "$d/raw" ||
 			fail "$s: an application name did not reach nfdump"
 	done
+	# following a session: the session id in observationPointId
+	for s in $NF_SCENARIOS; do
+		d="$T/nf-$s"
+		$PY nfdump --opid "$d/raw" > "$d/got-opid"
+		$PY join "$d/full.json" skypeSessionId > "$d/want-opid"
+		diff -u "$d/want-opid" "$d/got-opid" ||
+			fail "$s: nfdump's observation point ids differ from" \
+				"collector-test's session ids"
+		for sid in $($PY sessions "$d/full.json"); do
+			nfdump -R "$d/data" -o raw "observation point id $sid" \
+				> "$d/opid-$sid.raw" ||
+				fail "$s: nfdump 'observation point id $sid' failed"
+			$PY nfdump "$d/opid-$sid.raw" > "$d/got-$sid"
+			$PY nfdump --session "$sid" "$d/full.json" > "$d/want-$sid"
+			diff -u "$d/want-$sid" "$d/got-$sid" ||
+				fail "$s: nfdump 'observation point id $sid' shows" \
+					"other flows than collector-test's session $sid"
+		done
+		# aggregated per session: "ID FLOWS"
+		nfdump -R "$d/data" -q -A opid -o 'fmt:%opid %fl' |
+			python3 -c 'import sys
+for l in sys.stdin: i, n = l.split(); print(int(i, 16), n)' |
+			sort -n > "$d/got-aggr"
+		sort -n "$d/want-opid" | diff -u - "$d/got-aggr" ||
+			fail "$s: nfdump -A opid counts other flows per session"
+	done
+	n=$($PY sessions "$T/nf-many-clients/full.json" | grep -c -v '^0$')
+	[ "$n" -eq 20 ] || fail "many-clients: $n sessions, want 20"
 	# every role name reached nfdump, each with its own selector
 	cat "$T"/nf-*/got | sed -n 's/.* app=20\.\.32473\.\.\([0-9]*\):.*/\1/p' |
 		sort -nu | tr '\n' ' ' > "$T/nf-roles"
@@ -139,7 +172,8 @@ part_nfdump() {
 	! grep -q "app ID" "$T/nf-metering-basic/raw" ||
 		fail "metering-basic: a flow that is not Skype has an app ID"
 	pass "nfcapd/nfdump: exact records, times, end reasons; app IDs and" \
-		"names on exactly the Skype flows (roles 1-9)"
+		"names on exactly the Skype flows (roles 1-9); every session's" \
+		"flows by observation point id"
 }
 
 # --- 2. ipfixDump ---------------------------------------------------------------
@@ -280,6 +314,23 @@ part_tshark() {
 			true)
 		[ "$got" -eq "$want" ] ||
 			fail "tshark decodes $got flow records for $port, want $want"
+	done
+	# following a session: commonPropertiesId on flows and sessions
+	$PY select "$d/full.json" commonPropertiesId | grep -v '^-$' |
+		sort -n | uniq -c > "$d/want-cpid"
+	[ -s "$d/want-cpid" ] || fail "no commonPropertiesId in $s"
+	for sid in $(awk '{ print $2 }' "$d/want-cpid"); do
+		want_n=$(awk -v s="$sid" '$2 == s { print $1 }' "$d/want-cpid")
+		for port in "udp.dstport==$u1" "tcp.dstport==$t1"; do
+			# shellcheck disable=SC2086
+			got=$(tshark -n -r "$d/cap.pcapng" $dec \
+				-Y "cflow.common_properties_id == $sid && $port" \
+				-T fields -E occurrence=a -E aggregator=, \
+				-e cflow.common_properties_id 2>/dev/null |
+				tr ',' '\n' | grep -c "^$sid\$" || true)
+			[ "$got" -eq "$want_n" ] || fail "tshark: $got records" \
+				"with common_properties_id $sid on $port, want $want_n"
+		done
 	done
 	[ "$n_flows" -gt 0 ] || fail "no flow in $s"
 	pass "tshark decodes every message over UDP (full, nfdump) and TCP:" \

@@ -267,6 +267,36 @@ START_TEST(test_export)
 }
 END_TEST
 
+/* session_observation_point: per collector, on by default, a boolean. */
+START_TEST(test_export_session_opid)
+{
+	ck_assert_int_eq(load("export:\n"
+			      "  collectors:\n"
+			      "    - {type: udp, host: h, port: 1, "
+			      "profile: nfdump}\n"
+			      "    - {type: udp, host: h, port: 2, profile: nfdump,"
+			      " session_observation_point: false}\n"
+			      "    - {type: file, path: x, "
+			      "session_observation_point: off}\n"
+			      "    - {type: tcp, host: h, port: 3, "
+			      "session_observation_point: yes}\n"
+			      "    - udp://h:4\n"), 0);
+	ck_assert_str_eq(errors, "");
+	ck_assert_uint_eq(cfg.n_collectors, 5);
+	ck_assert_int_eq(cfg.collectors[0].session_opid, 1);
+	ck_assert_int_eq(cfg.collectors[1].session_opid, 0);
+	ck_assert_int_eq(cfg.collectors[2].session_opid, 0);
+	ck_assert_int_eq(cfg.collectors[3].session_opid, 1);
+	ck_assert_int_eq(cfg.collectors[4].session_opid, 1);
+	expect_errors("export:\n  collectors:\n"
+		      "    - {type: udp, host: h, port: 1, "
+		      "session_observation_point: 2}\n", 1,
+		      "t.yaml:3:64: invalid value '2' for "
+		      "'export.collectors[0].session_observation_point', "
+		      "expected a boolean: true, false, yes, no, on or off\n");
+}
+END_TEST
+
 START_TEST(test_signature)
 {
 	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -578,7 +608,8 @@ START_TEST(test_error_collectors)
 		      "    - udp://h\n", 5,
 		      "t.yaml:6:7: key 'path' does not apply to a udp "
 		      "collector in 'export.collectors[0]', expected one of "
-		      "type, host, port, profile, template_refresh\n"
+		      "type, host, port, profile, template_refresh, "
+		      "session_observation_point\n"
 		      "t.yaml:7:7: missing key 'path' in "
 		      "'export.collectors[1]', a file collector needs it\n"
 		      "t.yaml:8:7: missing key 'type' in "
@@ -863,7 +894,8 @@ static const char rich_yaml[] =
 	"  elements_file: /x.xml\n"
 	"  collectors:\n"
 	"    - udp://[::1]:1\n"
-	"    - {type: tcp, host: a.example, port: 65535, profile: nfdump}\n"
+	"    - {type: tcp, host: a.example, port: 65535, profile: nfdump,"
+	" session_observation_point: false}\n"
 	"    - {type: file, path: '-', rotate_interval: 90m,"
 	" rotate_size: 3KB}\n"
 	"    - {type: udp, host: b, port: 2, template_refresh: 7s}\n"
@@ -1031,6 +1063,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_capture_file_replaces_interface);
 	tcase_add_test(tc, test_flows);
 	tcase_add_test(tc, test_export);
+	tcase_add_test(tc, test_export_session_opid);
 	tcase_add_test(tc, test_signature);
 	tcase_add_test(tc, test_logging);
 	tcase_add_test(tc, test_logging_syslog_socket);

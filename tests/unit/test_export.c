@@ -37,7 +37,7 @@ enum {
 };
 
 struct c_flow {
-	uint64_t     start, end, oct, pkt, roct, rpkt;
+	uint64_t     start, end, oct, pkt, roct, rpkt, cpid, opid;
 	fbVarfield_t app;
 	uint8_t      src6[16], dst6[16];
 	uint32_t     src4, dst4, sess;
@@ -51,6 +51,7 @@ static fbInfoElementSpec_t c_flow_spec[] = {
 	{"flowStartMilliseconds", 8, 0}, {"flowEndMilliseconds", 8, 0},
 	{"octetDeltaCount", 8, 0}, {"packetDeltaCount", 8, 0},
 	{"reverseOctetDeltaCount", 8, 0}, {"reversePacketDeltaCount", 8, 0},
+	{"commonPropertiesId", 8, 0}, {"observationPointId", 8, 0},
 	{"applicationId", FB_IE_VARLEN, 0},
 	{"sourceIPv6Address", 16, 0}, {"destinationIPv6Address", 16, 0},
 	{"sourceIPv4Address", 4, 0}, {"destinationIPv4Address", 4, 0},
@@ -67,7 +68,7 @@ static fbInfoElementSpec_t c_flow_spec[] = {
 };
 
 struct c_sess {
-	uint64_t start, connected, end;
+	uint64_t start, connected, end, cpid;
 	uint8_t  src6[16], dst6[16];
 	uint32_t sess, src4, dst4, changes, refused;
 	uint16_t sport, dport;
@@ -79,6 +80,7 @@ static fbInfoElementSpec_t c_sess_spec[] = {
 	{"skypeSessionStartMilliseconds", 8, 0},
 	{"skypeSessionConnectedMilliseconds", 8, 0},
 	{"skypeSessionEndMilliseconds", 8, 0},
+	{"commonPropertiesId", 8, 0},
 	{"sourceIPv6Address", 16, 0}, {"destinationIPv6Address", 16, 0},
 	{"skypeSessionId", 4, 0},
 	{"sourceIPv4Address", 4, 0}, {"destinationIPv4Address", 4, 0},
@@ -166,6 +168,8 @@ struct seen {
 	uint8_t flow_app[MAXREC][16];
 	int flow_has_role[MAXREC], flow_has_iflags[MAXREC];
 	int flow_has_tcpbits[MAXREC];
+	int flow_has_cpid[MAXREC], flow_has_opid[MAXREC];
+	int sess_has_cpid[MAXREC];
 	struct c_sess sess[MAXREC];
 	int sess_is4[MAXREC];
 	uint8_t app_id[MAXREC][16];
@@ -261,6 +265,47 @@ static void copy_var(uint8_t *to, size_t cap, size_t *len,
 		*len = v->len;
 }
 
+/*
+ * No element of ours (PEN pen) shares its id with another element of the
+ * same template, whatever that one's PEN: collectors such as nfacctd key
+ * fields by id across PENs.
+ */
+static void assert_ids_distinct(fbTemplate_t *t, uint32_t pen)
+{
+	uint32_t n = fbTemplateCountElements(t);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const fbInfoElement_t *a = fbTemplateGetIndexedIE(t, i);
+
+		if (a->ent != pen)
+			continue;
+		for (uint32_t j = 0; j < n; j++) {
+			const fbInfoElement_t *b = fbTemplateGetIndexedIE(t, j);
+
+			ck_assert_msg(j == i || b->num != a->num,
+				      "element %u/%u repeats the id of %u/%u",
+				      a->ent, a->num, b->ent, b->num);
+		}
+	}
+}
+
+/* The id of our element name in the element file: the file alone
+ * numbers the elements. */
+static uint16_t file_id(const char *name)
+{
+	fbInfoModel_t *m = fbInfoModelAlloc();
+	GError *err = NULL;
+	const fbInfoElement_t *ie;
+	uint16_t id;
+
+	ck_assert(fbInfoModelReadXMLFile(m, elements(), &err));
+	ie = fbInfoModelGetElementByName(m, name);
+	ck_assert_msg(ie != NULL && ie->ent == PEN, "%s", name);
+	id = ie->num;
+	fbInfoModelFree(m);
+	return id;
+}
+
 static void read_one(fBuf_t *fbuf, struct seen *sn, fbTemplate_t *t)
 {
 	GError *err = NULL;
@@ -297,6 +342,8 @@ static void read_one(fBuf_t *fbuf, struct seen *sn, fbTemplate_t *t)
 		sn->flow_has_iflags[i] = has(t, "initialTCPFlags") ||
 					 has(t, "reverseUnionTCPFlags");
 		sn->flow_has_tcpbits[i] = has(t, "tcpControlBits");
+		sn->flow_has_cpid[i] = has(t, "commonPropertiesId");
+		sn->flow_has_opid[i] = has(t, "observationPointId");
 		break;
 	}
 	case ITID_SESS: {
@@ -304,6 +351,7 @@ static void read_one(fBuf_t *fbuf, struct seen *sn, fbTemplate_t *t)
 
 		memcpy(&sn->sess[i], buf, sizeof(sn->sess[i]));
 		sn->sess_is4[i] = has(t, "sourceIPv4Address");
+		sn->sess_has_cpid[i] = has(t, "commonPropertiesId");
 		break;
 	}
 	case ITID_APP: {
@@ -359,6 +407,7 @@ static void read_stream_pen(fbCollector_t *coll, struct seen *sn,
 
 	memset(sn, 0, sizeof(*sn));
 	while ((t = fBufNextCollectionTemplate(fbuf, &tid, &err)) != NULL) {
+		assert_ids_distinct(t, pen);
 		read_one(fbuf, sn, t);
 		sn->domain = fbSessionGetDomain(s);
 	}
@@ -430,6 +479,7 @@ static void add_file(struct export_config *cfg, const char *name,
 
 	c->kind = COLLECTOR_FILE;
 	c->profile = profile;
+	c->session_opid = 1;
 	snprintf(c->path, sizeof(c->path), "%s/%s", tmpdir, name);
 	if (path_out)
 		strcpy(path_out, c->path);
@@ -442,6 +492,7 @@ static void add_net(struct export_config *cfg, enum collector_kind kind,
 
 	c->kind = kind;
 	c->profile = profile;
+	c->session_opid = 1;
 	strcpy(c->host, "127.0.0.1");
 	snprintf(c->port, sizeof(c->port), "%u", port);
 }
@@ -757,7 +808,19 @@ START_TEST(full_profile_file)
 	ck_assert_uint_eq(r->riflags, 0x12);
 	ck_assert_uint_eq(r->ruflags, 0x11);
 
+	/* the standard join key: commonPropertiesId = session id, 0 = none */
+	for (int i = 0; i < 4; i++) {
+		ck_assert(sn->flow_has_cpid[i]);
+		ck_assert(!sn->flow_has_opid[i]);
+		ck_assert_uint_eq(sn->flow[i].cpid, sn->flow[i].sess);
+	}
+	ck_assert_uint_eq(sn->flow[3].cpid, 77);
+
 	ck_assert_int_eq(sn->n_sess, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert(sn->sess_has_cpid[i]);
+		ck_assert_uint_eq(sn->sess[i].cpid, sn->sess[i].sess);
+	}
 	s = &sn->sess[0];
 	ck_assert(sn->sess_is4[0]);
 	ck_assert_uint_eq(s->sess, 77);
@@ -814,9 +877,15 @@ START_TEST(full_profile_file)
 
 	/* RFC 5610: our 27 elements and the 4 CERT flag elements. */
 	ck_assert_int_eq(sn->n_type, 31);
-	ck_assert(type_named(sn, "skypeFlowRole", PEN, 1));
-	ck_assert(type_named(sn, "skypeVersion", PEN, 11));
-	ck_assert(type_named(sn, "skypeProbeFlowsExported", PEN, 27));
+	ck_assert(type_named(sn, "skypeFlowRole", PEN,
+			     file_id("skypeFlowRole")));
+	ck_assert(type_named(sn, "skypeVersion", PEN,
+			     file_id("skypeVersion")));
+	ck_assert(type_named(sn, "skypeProbeFlowsExported", PEN,
+			     file_id("skypeProbeFlowsExported")));
+	/* the numbering: a block of its own, above IANA's and CERT's ids */
+	ck_assert_uint_eq(file_id("skypeFlowRole"), 12001);
+	ck_assert_uint_eq(file_id("skypeProbeFlowsExported"), 12027);
 	ck_assert(type_named(sn, "reverseUnionTCPFlags", 6871, 0x4000 | 15));
 	free(sn);
 	remove_tmpdir();
@@ -846,11 +915,48 @@ START_TEST(nfdump_profile_file)
 	ck_assert_uint_eq(sn->flow[0].tcpbits, 0x02 | 0x19 | 0x12 | 0x18);
 	ck_assert_uint_eq(sn->flow[1].tcpbits, 0);
 	ck_assert_uint_eq(sn->flow[3].tcpbits, 0x13);
+	/* the session id in observationPointId, 0 = none; no
+	 * commonPropertiesId (nfcapd drops it) */
+	for (int i = 0; i < 4; i++) {
+		ck_assert(sn->flow_has_opid[i]);
+		ck_assert(!sn->flow_has_cpid[i]);
+	}
+	ck_assert_uint_eq(sn->flow[0].opid, 0);
+	ck_assert_uint_eq(sn->flow[1].opid, 77);
+	ck_assert_uint_eq(sn->flow[2].opid, 0);
+	ck_assert_uint_eq(sn->flow[3].opid, 77);
 	ck_assert_int_eq(sn->n_sess, 0);
 	ck_assert_int_eq(sn->n_stats, 0);
 	ck_assert_int_eq(sn->n_type, 0);
 	assert_app_names(sn, PEN);
 	ck_assert_int_eq(sn->n_app_fixed, 9);
+	free(sn);
+	remove_tmpdir();
+}
+END_TEST
+
+/* session_observation_point: false leaves observationPointId out. */
+START_TEST(nfdump_profile_without_opid)
+{
+	struct export_config cfg;
+	char path[EXPORT_STR];
+	struct seen *sn = calloc(1, sizeof(*sn));
+
+	make_tmpdir();
+	base_cfg(&cfg);
+	add_file(&cfg, "nfd.ipfix", PROFILE_NFDUMP, path);
+	cfg.collectors[0].session_opid = 0;
+	export_all(&cfg);
+	read_file(path, sn);
+
+	assert_common_flows(sn, PEN);
+	for (int i = 0; i < 4; i++) {
+		ck_assert(!sn->flow_has_opid[i]);
+		ck_assert(!sn->flow_has_cpid[i]);
+		ck_assert_uint_eq(sn->flow[i].opid, 0);
+		ck_assert(sn->flow_has_tcpbits[i]);
+	}
+	assert_app_names(sn, PEN);
 	free(sn);
 	remove_tmpdir();
 }
@@ -875,10 +981,12 @@ START_TEST(other_pen)
 	ck_assert_int_eq(sn->n_stats, 1);
 	ck_assert_uint_eq(sn->stats[0].v[N_STATS - 1], 4);
 	assert_app_names(sn, 4000000001u);
-	ck_assert(type_named(sn, "skypeFlowRole", 4000000001u, 1));
+	ck_assert(type_named(sn, "skypeFlowRole", 4000000001u,
+			     file_id("skypeFlowRole")));
 	ck_assert(type_named(sn, "skypeProbeClientLimitHits", 4000000001u,
-			     26));
-	ck_assert(!type_named(sn, "skypeFlowRole", PEN, 1));
+			     file_id("skypeProbeClientLimitHits")));
+	ck_assert(!type_named(sn, "skypeFlowRole", PEN,
+			      file_id("skypeFlowRole")));
 	free(sn);
 	remove_tmpdir();
 }
@@ -1395,6 +1503,7 @@ static Suite *export_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, full_profile_file);
 	tcase_add_test(tc, nfdump_profile_file);
+	tcase_add_test(tc, nfdump_profile_without_opid);
 	tcase_add_test(tc, other_pen);
 	tcase_add_test(tc, many_flows_span_messages);
 	tcase_add_test(tc, bad_config);
