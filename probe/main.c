@@ -692,12 +692,20 @@ static int open_pipeline(struct probe *pr)
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
 	}
-	export_config_from(&ec, &pr->cfg);
-	pr->ex = exporter_new(&ec, &pr->log);
-	if (!pr->ex)
-		return EXIT_NO_EXPORT;
+	/* Collectors are opened as the user: whatever it can open now, it can
+	 * open again later (rotation, recovery, reload). */
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
 		return EXIT_USAGE;
+	export_config_from(&ec, &pr->cfg);
+	pr->ex = exporter_new(&ec, &pr->log);
+	if (!pr->ex) {
+		if (pr->cfg.user[0])
+			log_error(&pr->log, "-U %s: the collectors are opened "
+				  "as %s, who must be able to write every output "
+				  "file and its directory", pr->cfg.user,
+				  pr->cfg.user);
+		return EXIT_NO_EXPORT;
+	}
 	pr->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, pr);
 	if (!pr->ft) {
 		log_error(&pr->log, "cannot allocate a flow table of %u flows",
@@ -729,10 +737,13 @@ static void close_pipeline(struct probe *pr, int quiet)
 	if (pr->ex && pr->cap) {
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
-		pr->st.records_not_sent = exporter_not_sent(pr->ex);
 	}
-	if (pr->ex)
+	if (pr->ex) {
+		/* What the collectors never acknowledged counts too. */
+		exporter_finish(pr->ex);
+		pr->st.records_not_sent = exporter_not_sent(pr->ex);
 		exporter_free(pr->ex);
+	}
 	if (!quiet && pr->cap)
 		stats_print(&pr->st, stderr);
 	if (pr->st.records_not_sent)
