@@ -49,7 +49,7 @@ struct xq {
 	struct xq_msg *msg;
 	struct tally next;          /* records of the next message */
 	struct tally lost;
-	int       dropped;          /* since the socket last took a byte */
+	int       dropped;          /* since the queue was last empty */
 };
 
 void tally_add(struct tally *to, const struct tally *t)
@@ -144,7 +144,6 @@ int xq_pump(struct xq *q)
 		n = send(q->fd, q->buf + at, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
 			q->sent += (uint64_t)n;
-			q->dropped = 0;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -154,6 +153,8 @@ int xq_pump(struct xq *q)
 		q->err = n < 0 ? errno : EPIPE;
 		return -1;
 	}
+	if (q->sent == q->end)
+		q->dropped = 0;         /* caught up */
 	release_acked(q);
 	return 0;
 }

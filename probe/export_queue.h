@@ -62,8 +62,8 @@ void xq_take_lost(struct xq *q, struct tally *to);
 /*
  * Streams: wait until every message is sent and acknowledged, giving up
  * after idle_ms without progress or max_ms in all, or at once when
- * messages were dropped since the last progress (the peer is not
- * reading).  0 when all was acknowledged, else -1.  Only at exit.
+ * messages were dropped since the queue was last empty (the peer does
+ * not keep up).  0 when all was acknowledged, else -1.  Only at exit.
  */
 int xq_drain(struct xq *q, int idle_ms, int max_ms);
 /* Streams: 1 when everything was sent and acknowledged. */
