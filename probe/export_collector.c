@@ -461,9 +461,13 @@ static void report(struct collector *c)
 
 	if (c->not_sent.records <= c->reported || c->now_s < c->next_report_s)
 		return;
-	snprintf(msg, sizeof(msg), "%" PRIu64 " more records not sent (%"
-		 PRIu64 " in all)", c->not_sent.records - c->reported,
-		 c->not_sent.records);
+	if (c->reported)
+		snprintf(msg, sizeof(msg), "%" PRIu64 " more records not sent "
+			 "(%" PRIu64 " in all)", c->not_sent.records -
+			 c->reported, c->not_sent.records);
+	else
+		snprintf(msg, sizeof(msg), "%" PRIu64 " records not sent",
+			 c->not_sent.records);
 	say(c, LOG_LVL_WARNING, msg, NULL);
 	c->reported = c->not_sent.records;
 	c->next_report_s = c->now_s + REPORT_S;
@@ -502,6 +506,8 @@ void collector_finish(struct collector *c)
 	if (emit(c) == 0 && c->q)
 		xq_drain(c->q, EXIT_IDLE_MS, EXIT_MAX_MS);
 	collector_close(c);
+	c->next_report_s = 0;           /* the last word, whenever it is */
+	report(c);
 }
 
 void collector_retire(struct collector *c)
