@@ -72,6 +72,8 @@ static void take_lost(struct collector *c)
 
 /* --- collector life cycle -------------------------------------------------- */
 
+static int pump(struct collector *c);
+
 void collector_close(struct collector *c)
 {
 	struct tally lost = {0};
@@ -152,7 +154,7 @@ static int collector_attach(struct collector *c, fbExporter_t *exp)
 		collector_fail(c, &gerr);
 		return -1;
 	}
-	return 0;
+	return pump(c);
 }
 
 /* Rotated files are PATH.YYYYmmddHHMMSS (UTC, opening time), with -N

@@ -155,7 +155,8 @@ int xq_pump(struct xq *q)
 	}
 	if (q->sent == q->end)
 		q->dropped = 0;         /* caught up */
-	release_acked(q);
+	if (q->m_end - q->m_first > XQ_MSGS / 2)
+		release_acked(q);       /* lazily: entries only cost room */
 	return 0;
 }
 
@@ -177,8 +178,7 @@ static ssize_t stream_write(struct xq *q, const char *data, size_t len)
 						      .t = t };
 	q->m_end++;
 	ring_put(q, (const uint8_t *)data, len);
-	xq_pump(q);                 /* a failure shows at the next pump */
-	return (ssize_t)len;
+	return (ssize_t)len;        /* the caller pumps */
 }
 
 static ssize_t xq_write(void *cookie, const char *data, size_t len)
