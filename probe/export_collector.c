@@ -22,6 +22,8 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +34,7 @@
 #define BACKOFF_MAX_S      60
 #define CONNECT_TIMEOUT_S  10           /* non-blocking connect give-up */
 #define QUEUE_BYTES        (4u << 20)   /* per TCP collector */
+#define USER_TIMEOUT_S     60           /* TCP_USER_TIMEOUT */
 #define REPORT_S           60           /* records lost: one line per interval */
 #define RETIRE_S           10           /* a removed collector drains this long */
 #define EXIT_IDLE_MS       1000         /* at exit: give up without progress */
@@ -230,6 +233,7 @@ static int udp_open(struct collector *c)
 static int tcp_start(struct collector *c)
 {
 	struct addrinfo hints, *res = NULL, *ai;
+	unsigned user_timeout = USER_TIMEOUT_S * 1000u;
 	int fd = -1, rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -246,6 +250,10 @@ static int tcp_start(struct collector *c)
 		if (fd < 0)
 			continue;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		/* Data unacknowledged this long (a peer gone without a
+		 * reset, or not reading at all) breaks the connection. */
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+			   sizeof(user_timeout));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS)
 			break;
