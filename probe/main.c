@@ -483,6 +483,14 @@ static int reload_build_config(struct probe *pr, struct skyprobe_config *next)
 	return rc;
 }
 
+/* After a collector failed to open as the -U user. */
+static void user_hint(struct probe *pr)
+{
+	log_error(&pr->log, "-U %s: the collectors are opened as %s, who "
+		  "must be able to write every output file and its directory",
+		  pr->cfg.user, pr->cfg.user);
+}
+
 static void reload_config(struct probe *pr)
 {
 	struct skyprobe_config next;
@@ -503,6 +511,8 @@ static void reload_config(struct probe *pr)
 			 "and flow table size cannot change live; kept");
 	export_config_from(&ec, &next);
 	if (exporter_reconfigure(pr->ex, &ec) < 0) {
+		if (pr->cfg.user[0])
+			user_hint(pr);
 		log_error(&pr->log, "reload: collectors could not be set up; "
 			  "keeping the running configuration");
 		return;
@@ -701,10 +711,7 @@ static int open_pipeline(struct probe *pr)
 	pr->ex = exporter_new(&ec, &pr->log);
 	if (!pr->ex) {
 		if (pr->cfg.user[0])
-			log_error(&pr->log, "-U %s: the collectors are opened "
-				  "as %s, who must be able to write every output "
-				  "file and its directory", pr->cfg.user,
-				  pr->cfg.user);
+			user_hint(pr);
 		return EXIT_NO_EXPORT;
 	}
 	pr->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, pr);
