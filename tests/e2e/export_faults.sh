@@ -154,8 +154,15 @@ exec 3> "$T/fifo"
 n=$(wc -c < "$T/s.pcap")
 head -c $((n / 3)) "$T/s.pcap" >&3
 sleep 1.2
+cp "$T/rot.yaml" "$T/rot-good.yaml"
+cat >> "$T/rot.yaml" <<Y
+    - type: file
+      path: $T/root-only/bad.ipfix
+Y
+kill -HUP "$ppid"                       # refused: the user cannot write there
 tail -c +$((n / 3 + 1)) "$T/s.pcap" | head -c $((n / 3)) >&3
 sleep 1.2
+cp "$T/rot-good.yaml" "$T/rot.yaml"
 cat >> "$T/rot.yaml" <<Y
     - type: file
       path: $T/out/added.ipfix
@@ -164,6 +171,12 @@ kill -HUP "$ppid"
 tail -c +$((2 * (n / 3) + 1)) "$T/s.pcap" >&3
 exec 3>&-
 wait "$ppid" || fail "-U with rotation: skyprobe exited $?: $(cat "$T/err")"
+for line in \
+	"skyprobe: error: export: $T/root-only/bad.ipfix: cannot write: Permission denied" \
+	"skyprobe: error: -U nobody: the collectors are opened as nobody, who must be able to write every output file and its directory" \
+	"skyprobe: error: reload: collectors could not be set up; keeping the running configuration"; do
+	grep -qxF "$line" "$T/err" || fail "reload into a directory the user cannot write: no '$line' in: $(cat "$T/err")"
+done
 grep -q "configuration reloaded" "$T/err" || fail "reload refused: $(cat "$T/err")"
 [ "$(not_sent "$T/err")" -eq 0 ] || fail "records lost: $(cat "$T/err")"
 nfiles=$(ls "$T/out" | grep -c '^x\.ipfix\.' || true)
@@ -178,4 +191,4 @@ done
 	fail "rotated files hold $(flows "$T/rot.json") flows, not 20000"
 decode_file "$T/out/added.ipfix" > "$T/added.json"
 [ "$(flows "$T/added.json")" -gt 0 ] || fail "the collector added by the reload got nothing"
-pass "-U: $nfiles rotated files created by the user, every flow; a reload adds a collector"
+pass "-U: $nfiles rotated files created by the user, every flow; a reload adds a collector, one the user cannot write is refused with the reason"
