@@ -513,7 +513,8 @@ uint64_t collector_exported_flows(const struct collector *c)
 
 void collector_finish(struct collector *c)
 {
-	if (emit(c) == 0 && c->q)
+	emit(c);                        /* a retiring one has nothing */
+	if (c->q)                       /* still up */
 		xq_drain(c->q, EXIT_IDLE_MS, EXIT_MAX_MS);
 	collector_close(c);
 	c->next_report_s = 0;           /* the last word, whenever it is */
