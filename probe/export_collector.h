@@ -23,7 +23,8 @@ enum coll_state { COLL_DOWN, COLL_CONNECTING, COLL_UP };
 /*
  * A value, so that the exporter keeps an array of them and a collector
  * survives a reconfiguration by being copied; its fields are this
- * module's, the exporter reads cfg and not_sent only.
+ * module's, the exporter reads cfg, not_sent and q (whether a retired
+ * collector still drains) only.
  */
 struct collector {
 	struct collector_cfg cfg;
