@@ -98,6 +98,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 mkdir "$T/fs"
+trap 'umount "$T/fs" 2> /dev/null || true; cleanup' EXIT
 if mount -t tmpfs -o size=256k tmpfs "$T/fs" 2> /dev/null; then
 	"$SKYPROBE" --no-signature -r "$T/s.pcap" -o "$T/fs/out.ipfix" \
 		2> "$T/err" || { umount "$T/fs"; fail "skyprobe exited $?: $(cat "$T/err")"; }

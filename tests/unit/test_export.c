@@ -13,6 +13,7 @@
 #include <glob.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1545,7 +1546,12 @@ START_TEST(file_full_filesystem_stays_whole)
 	int msgs, after;
 
 	make_tmpdir();
-	if (mount("tmpfs", tmpdir, "tmpfs", 0, "size=128k") < 0) {
+	/* A mount namespace of this test's own (Check forks one process per
+	 * test): the tmpfs goes with the process, even when an assertion
+	 * ends it early. */
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", tmpdir, "tmpfs", 0, "size=128k") < 0) {
 		fprintf(stderr, "# skipped: cannot mount a tmpfs: %s\n",
 			strerror(errno));
 		remove_tmpdir();
