@@ -21,7 +21,12 @@ struct exporter {
 	uint64_t  not_sent_closed;      /* from collectors removed since */
 	uint32_t  n;
 	struct collector coll[EXPORT_MAX_COLLECTORS];
+	/* Removed by a reload, still draining: struct collector_retire. */
+	uint32_t  n_retiring;
+	struct collector retiring[EXPORT_MAX_COLLECTORS];
 };
+
+#define START_CONNECT_MS 1000   /* a TCP connect may take this, at start */
 
 static int check_cfg(const struct export_config *ec, struct logger *lg)
 {
@@ -39,12 +44,12 @@ static int check_cfg(const struct export_config *ec, struct logger *lg)
 }
 
 static int open_all(struct exporter *ex, const struct export_config *ec,
-		    int append)
+		    int append, int wait_ms)
 {
 	for (uint32_t i = 0; i < ec->n_collectors; i++) {
 		if (collector_start(&ex->coll[i], &ec->collectors[i],
 				    &ex->wire, ex->log, append,
-				    ex->now_s) < 0) {
+				    ex->now_s, wait_ms) < 0) {
 			for (uint32_t j = 0; j < i; j++)
 				collector_close(&ex->coll[j]);
 			ex->n = 0;
@@ -73,7 +78,7 @@ struct exporter *exporter_new(const struct export_config *ec,
 		free(ex);
 		return NULL;
 	}
-	if (open_all(ex, ec, 0) < 0) {
+	if (open_all(ex, ec, 0, START_CONNECT_MS) < 0) {
 		ipfix_wire_free(&ex->wire);
 		free(ex);
 		return NULL;
@@ -87,6 +92,33 @@ static void finish(struct exporter *ex, struct collector *c)
 	ex->not_sent_closed += c->not_sent.records;
 }
 
+/* Closed now, or drained by exporter_tick without waiting.  A TCP
+ * collector keeps its records in flight; nothing waits for them here. */
+static void retire(struct exporter *ex, struct collector *c)
+{
+	collector_retire(c);
+	if (!c->q || ex->n_retiring == EXPORT_MAX_COLLECTORS) {
+		collector_close(c);
+		ex->not_sent_closed += c->not_sent.records;
+		return;
+	}
+	ex->retiring[ex->n_retiring++] = *c;
+}
+
+static void retire_tick(struct exporter *ex, uint64_t now_s)
+{
+	for (uint32_t i = 0; i < ex->n_retiring;) {
+		struct collector *c = &ex->retiring[i];
+
+		if (!collector_retire_tick(c, now_s)) {
+			i++;
+			continue;
+		}
+		ex->not_sent_closed += c->not_sent.records;
+		ex->retiring[i] = ex->retiring[--ex->n_retiring];
+	}
+}
+
 /* A new PEN, domain or element file: new model, every collector anew.
  * Files are closed before they are reopened, so failure leaves none. */
 static int rebuild(struct exporter *ex, const struct export_config *ec)
@@ -96,11 +128,11 @@ static int rebuild(struct exporter *ex, const struct export_config *ec)
 	if (ipfix_wire_init(&next, ec, ex->log) < 0)
 		return -1;
 	for (uint32_t i = 0; i < ex->n; i++)
-		finish(ex, &ex->coll[i]);
+		retire(ex, &ex->coll[i]);
 	ex->n = 0;
 	ipfix_wire_free(&ex->wire);
 	ex->wire = next;
-	return open_all(ex, ec, 1);     /* files: keep data */
+	return open_all(ex, ec, 1, 0);  /* files: keep data */
 }
 
 /*
@@ -135,7 +167,7 @@ int exporter_reconfigure(struct exporter *ex, const struct export_config *ec)
 			continue;
 		}
 		if (collector_start(&next[i], &ec->collectors[i], &ex->wire,
-				    ex->log, 0, ex->now_s) < 0) {
+				    ex->log, 0, ex->now_s, 0) < 0) {
 			for (j = 0; j < i; j++)
 				if (fresh[j])
 					collector_close(&next[j]);
@@ -146,7 +178,7 @@ int exporter_reconfigure(struct exporter *ex, const struct export_config *ec)
 	}
 	for (j = 0; j < ex->n; j++)
 		if (!keep[j])
-			finish(ex, &ex->coll[j]);
+			retire(ex, &ex->coll[j]);
 	memcpy(ex->coll, next, sizeof(ex->coll));
 	ex->n = ec->n_collectors;
 	free(next);
@@ -200,6 +232,7 @@ void exporter_tick(struct exporter *ex, uint64_t now_s)
 	ex->now_s = now_s;
 	for (uint32_t i = 0; i < ex->n; i++)
 		collector_tick(&ex->coll[i], now_s);
+	retire_tick(ex, now_s);
 }
 
 uint64_t exporter_not_sent(const struct exporter *ex)
@@ -208,15 +241,26 @@ uint64_t exporter_not_sent(const struct exporter *ex)
 
 	for (uint32_t i = 0; i < ex->n; i++)
 		n += ex->coll[i].not_sent.records;
+	for (uint32_t i = 0; i < ex->n_retiring; i++)
+		n += ex->retiring[i].not_sent.records;
 	return n;
+}
+
+void exporter_finish(struct exporter *ex)
+{
+	for (uint32_t i = 0; i < ex->n_retiring; i++)
+		finish(ex, &ex->retiring[i]);
+	ex->n_retiring = 0;
+	for (uint32_t i = 0; i < ex->n; i++)
+		finish(ex, &ex->coll[i]);
+	ex->n = 0;
 }
 
 void exporter_free(struct exporter *ex)
 {
 	if (!ex)
 		return;
-	for (uint32_t i = 0; i < ex->n; i++)
-		finish(ex, &ex->coll[i]);
+	exporter_finish(ex);
 	ipfix_wire_free(&ex->wire);
 	free(ex);
 }

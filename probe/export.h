@@ -5,9 +5,12 @@
  *
  * One exporter feeds several collectors (TCP, UDP, file), each with its own
  * profile (full RFC 5103 + RFC 5610, or the nfdump subset).  A collector
- * that is down or slow never blocks the capture: TCP reconnects with
- * back-off and resends templates, records that could not be sent are
- * counted.  Element definitions come from templates/skyprobe.xml.
+ * that is down or slow never blocks the capture: TCP messages wait in a
+ * bounded queue and are sent without blocking, TCP reconnects with
+ * back-off and resends templates, records that could not be sent (or
+ * that the collector's TCP stack never acknowledged) are counted.  Files
+ * always end at a whole message.  Element definitions come from
+ * templates/skyprobe.xml.
  *
  * What goes on the wire is ipfix_wire.h's, where it goes
  * export_collector.h's; this header includes neither, nor config.h.
@@ -75,7 +78,15 @@ void exporter_tick(struct exporter *ex, uint64_t now_s);
 /* Records that could not be sent, all collectors. */
 uint64_t exporter_not_sent(const struct exporter *ex);
 
-/* Flush and close every collector. */
+/*
+ * Flush and close every collector; records still unacknowledged are
+ * counted in exporter_not_sent().  TCP collectors get a bounded wait here
+ * (1 s without progress, 10 s in all, none for one that was not reading),
+ * so only at exit.  exporter_free() does it when it was not done.
+ */
+void exporter_finish(struct exporter *ex);
+
+/* Finish (if not done) and free. */
 void exporter_free(struct exporter *ex);
 
 #endif

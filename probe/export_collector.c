@@ -10,28 +10,35 @@
  * records a failed emit lost and can count them as not sent.
  *
  * TCP does not use fbExporterAllocNet: its connect() and write() block, and
- * a collector that silently drops SYNs would stall the capture for minutes.
- * We connect a non-blocking socket ourselves, then hand it to libfixbuf as
- * a stream (fbExporterAllocFP) with a send timeout.  SIGPIPE must be
- * ignored by the program (main does); a dead peer then shows up as EPIPE.
+ * a collector that silently drops SYNs or stops reading would stall the
+ * capture.  We connect a non-blocking socket ourselves; libfixbuf writes
+ * its messages to a stdio stream of export_queue's, which queues them
+ * (bounded) and sends what the socket accepts, never waiting.  Files go
+ * through export_queue too, which writes each message whole or not at all.
  */
 #include "export_collector.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REFRESH_DEFAULT_S  600          /* UDP template refresh when 0 */
 #define BACKOFF_MAX_S      60
 #define CONNECT_TIMEOUT_S  10           /* non-blocking connect give-up */
-#define START_CONNECT_MS   1000         /* wait at start only */
-#define SEND_TIMEOUT_S     2            /* longest a stalled TCP peer blocks */
+#define QUEUE_BYTES        (4u << 20)   /* per TCP collector */
+#define USER_TIMEOUT_S     60           /* TCP_USER_TIMEOUT */
+#define REPORT_S           60           /* records lost: one line per interval */
+#define RETIRE_S           10           /* a removed collector drains this long */
+#define EXIT_IDLE_MS       1000         /* at exit: give up without progress */
+#define EXIT_MAX_MS        10000        /*          and after this in all */
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -54,25 +61,39 @@ static void say(const struct collector *c, enum log_level level,
 			cc->port, what, sep, detail);
 }
 
-static void tally_add(struct tally *to, const struct tally *t)
+/* Records the queue lost were counted as sent when they were emitted. */
+static void take_lost(struct collector *c)
 {
-	to->records += t->records;
-	to->flows += t->flows;
-	to->packets += t->packets;
-	to->octets += t->octets;
+	struct tally lost = {0};
+
+	if (!c->q)
+		return;
+	xq_take_lost(c->q, &lost);
+	tally_add(&c->not_sent, &lost);
+	c->flows_sent -= lost.flows < c->flows_sent ? lost.flows : c->flows_sent;
 }
 
 /* --- collector life cycle -------------------------------------------------- */
 
+static int pump(struct collector *c);
+
 void collector_close(struct collector *c)
 {
+	struct tally lost = {0};
+
 	if (c->fbuf)
 		fBufFree(c->fbuf);      /* frees session and exporter */
 	c->fbuf = NULL;
-	if (c->fp && c->fp_owned)
-		fclose(c->fp);
-	else if (c->fp)
-		fflush(c->fp);
+	if (c->q) {
+		take_lost(c);
+		xq_close(c->q, &lost);  /* closes fp; counts the unacknowledged */
+		tally_add(&c->not_sent, &lost);
+		c->flows_sent -= lost.flows < c->flows_sent ?
+				 lost.flows : c->flows_sent;
+	} else if (c->fp) {
+		fflush(c->fp);          /* standard output */
+	}
+	c->q = NULL;
 	c->fp = NULL;
 	if (c->connect_fd >= 0)
 		close(c->connect_fd);
@@ -103,7 +124,10 @@ static void collector_down(struct collector *c, const char *why)
 
 static void collector_fail(struct collector *c, GError **gerr)
 {
-	collector_down(c, *gerr ? (*gerr)->message : "error");
+	if (c->q && xq_error(c->q))     /* ours says it better: no "FP" */
+		collector_down(c, strerror(xq_error(c->q)));
+	else
+		collector_down(c, *gerr ? (*gerr)->message : "error");
 	g_clear_error(gerr);
 }
 
@@ -134,17 +158,17 @@ static int collector_attach(struct collector *c, fbExporter_t *exp)
 		collector_fail(c, &gerr);
 		return -1;
 	}
-	return 0;
+	return pump(c);
 }
 
 /* Rotated files are PATH.YYYYmmddHHMMSS (UTC, opening time), with -N
  * added when that name exists already. */
-static FILE *open_rotated(const struct collector *c, uint64_t now_s)
+static int open_rotated(const struct collector *c, uint64_t now_s)
 {
 	char base[EXPORT_STR + 32], name[EXPORT_STR + 48];
 	time_t t = (time_t)now_s;
 	struct tm tm;
-	FILE *fp = NULL;
+	int fd = -1;
 
 	gmtime_r(&t, &tm);
 	snprintf(base, sizeof(base), "%s.%04d%02d%02d%02d%02d%02d",
@@ -155,29 +179,42 @@ static FILE *open_rotated(const struct collector *c, uint64_t now_s)
 			snprintf(name, sizeof(name), "%s", base);
 		else
 			snprintf(name, sizeof(name), "%s-%d", base, i);
-		fp = fopen(name, "wx");
-		if (fp || errno != EEXIST)
+		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
-	return fp;
+	return fd;
 }
 
 static int file_open(struct collector *c)
 {
 	if (strcmp(c->cfg.path, "-") == 0) {
 		c->fp = stdout;
-		c->fp_owned = 0;
 	} else {
+		int fd, err;
+		off_t size = 0;
+
 		if (c->cfg.rotate_s || c->cfg.rotate_bytes)
-			c->fp = open_rotated(c, c->now_s);
+			fd = open_rotated(c, c->now_s);
 		else    /* after a failure, keep what was written */
-			c->fp = fopen(c->cfg.path, c->opened_once ? "a" : "w");
-		if (!c->fp) {
-			collector_down(c, strerror(errno));
-			return -1;
-		}
-		c->fp_owned = 1;
+			fd = open(c->cfg.path, O_WRONLY | O_CREAT | O_CLOEXEC |
+				  (c->opened_once ? O_APPEND : O_TRUNC), 0666);
+		if (fd >= 0)
+			size = lseek(fd, 0, SEEK_END);
+		if (fd >= 0 && size >= 0 &&
+		    (c->q = xq_file(fd, (uint64_t)size)) != NULL &&
+		    (c->fp = xq_fp(c->q)) != NULL)
+			goto opened;
+		err = fd < 0 || size < 0 ? errno : ENOMEM;
+		if (c->q)
+			xq_close(c->q, NULL);
+		else if (fd >= 0)
+			close(fd);
+		c->q = NULL;
+		collector_down(c, strerror(err));
+		return -1;
 	}
+opened:
 	c->opened_once = 1;
 	c->opened_s = c->now_s;
 	return collector_attach(c, fbExporterAllocFP(c->fp));
@@ -197,6 +234,7 @@ static int udp_open(struct collector *c)
 static int tcp_start(struct collector *c)
 {
 	struct addrinfo hints, *res = NULL, *ai;
+	unsigned user_timeout = USER_TIMEOUT_S * 1000u;
 	int fd = -1, rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -213,6 +251,10 @@ static int tcp_start(struct collector *c)
 		if (fd < 0)
 			continue;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		/* Data unacknowledged this long (a peer gone without a
+		 * reset, or not reading at all) breaks the connection. */
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+			   sizeof(user_timeout));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS)
 			break;
@@ -235,7 +277,6 @@ static int tcp_start(struct collector *c)
 static void tcp_check(struct collector *c, int wait_ms)
 {
 	struct pollfd pfd = { .fd = c->connect_fd, .events = POLLOUT };
-	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
 	int soerr = 0, fd = c->connect_fd;
 	socklen_t len = sizeof(soerr);
 
@@ -250,17 +291,14 @@ static void tcp_check(struct collector *c, int wait_ms)
 		collector_down(c, strerror(soerr));
 		return;
 	}
-	/* Blocking from now on, but never for more than SEND_TIMEOUT_S. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	c->fp = fdopen(fd, "w");
+	/* Never blocking: messages wait in the queue instead. */
+	c->q = xq_stream(fd, QUEUE_BYTES);
+	c->fp = c->q ? xq_fp(c->q) : NULL;
 	if (!c->fp) {
-		collector_down(c, strerror(errno));
+		collector_down(c, strerror(ENOMEM));
 		return;
 	}
 	c->connect_fd = -1;
-	c->fp_owned = 1;
-	setvbuf(c->fp, NULL, _IONBF, 0);   /* one write per message */
 	if (collector_attach(c, fbExporterAllocFP(c->fp)) == 0) {
 		if (c->backoff_s > 1)
 			say(c, LOG_LVL_INFO, "connected", NULL);
@@ -285,7 +323,7 @@ static void collector_open(struct collector *c)
 
 int collector_start(struct collector *c, const struct collector_cfg *cc,
 		    const struct ipfix_wire *w, struct logger *lg, int append,
-		    uint64_t now_s)
+		    uint64_t now_s, int wait_ms)
 {
 	int rc;
 
@@ -312,11 +350,24 @@ int collector_start(struct collector *c, const struct collector_cfg *cc,
 	}
 	collector_open(c);
 	if (c->state == COLL_CONNECTING)
-		tcp_check(c, START_CONNECT_MS);
+		tcp_check(c, wait_ms);
 	return 0;
 }
 
 /* --- appending ------------------------------------------------------------- */
+
+/* Send what the socket takes; a broken connection goes down. */
+static int pump(struct collector *c)
+{
+	if (!c->q)
+		return 0;
+	if (xq_pump(c->q) < 0) {
+		collector_down(c, strerror(xq_error(c->q)));
+		return -1;
+	}
+	take_lost(c);
+	return 0;
+}
 
 static int emit(struct collector *c)
 {
@@ -325,19 +376,17 @@ static int emit(struct collector *c)
 	if (!c->fbuf)
 		return -1;
 	if (!c->dirty)
-		return 0;
+		return pump(c);
+	if (c->q)
+		xq_next_tally(c->q, &c->pending);
 	if (!fBufEmit(c->fbuf, &gerr)) {
 		collector_fail(c, &gerr);
-		return -1;
-	}
-	if (c->fp && c->fp_owned && fflush(c->fp) != 0) {
-		collector_down(c, strerror(errno));
 		return -1;
 	}
 	c->flows_sent += c->pending.flows;
 	memset(&c->pending, 0, sizeof(c->pending));
 	c->dirty = 0;
-	return 0;
+	return pump(c);
 }
 
 void collector_append(struct collector *c, const struct ipfix_rec *r,
@@ -402,15 +451,12 @@ static void refresh(struct collector *c)
 static void rotate(struct collector *c)
 {
 	const struct collector_cfg *cc = &c->cfg;
-	long size;
 
-	if (cc->kind != COLLECTOR_FILE || !c->fp_owned ||
+	if (cc->kind != COLLECTOR_FILE || !c->q ||
 	    (!cc->rotate_s && !cc->rotate_bytes))
 		return;
-	size = ftell(c->fp);
 	if ((cc->rotate_s && c->now_s - c->opened_s >= cc->rotate_s) ||
-	    (cc->rotate_bytes && size >= 0 &&
-	     (uint64_t)size >= cc->rotate_bytes)) {
+	    (cc->rotate_bytes && xq_size(c->q) >= cc->rotate_bytes)) {
 		if (emit(c) < 0)
 			return;
 		collector_close(c);
@@ -419,9 +465,30 @@ static void rotate(struct collector *c)
 	}
 }
 
+/* Records lost: one line per REPORT_S at most, while it goes on. */
+static void report(struct collector *c)
+{
+	char msg[96];
+
+	if (c->not_sent.records <= c->reported || c->now_s < c->next_report_s)
+		return;
+	if (c->reported)
+		snprintf(msg, sizeof(msg), "%" PRIu64 " more records not sent "
+			 "(%" PRIu64 " in all)", c->not_sent.records -
+			 c->reported, c->not_sent.records);
+	else
+		snprintf(msg, sizeof(msg), "%" PRIu64 " records not sent",
+			 c->not_sent.records);
+	say(c, LOG_LVL_WARNING, msg, NULL);
+	c->reported = c->not_sent.records;
+	c->next_report_s = c->now_s + REPORT_S;
+}
+
 void collector_tick(struct collector *c, uint64_t now_s)
 {
 	c->now_s = now_s;
+	if (c->next_report_s > now_s + REPORT_S)
+		c->next_report_s = now_s;
 	/* A clock stepped back must not postpone retries for long. */
 	if (c->retry_at_s > now_s + BACKOFF_MAX_S)
 		c->retry_at_s = now_s;
@@ -431,12 +498,13 @@ void collector_tick(struct collector *c, uint64_t now_s)
 		collector_open(c);
 	if (c->state == COLL_CONNECTING)
 		tcp_check(c, 0);
-	if (c->state != COLL_UP)
-		return;
-	refresh(c);
-	emit(c);
-	if (c->state == COLL_UP)
-		rotate(c);
+	if (c->state == COLL_UP) {
+		refresh(c);
+		emit(c);
+		if (c->state == COLL_UP)
+			rotate(c);
+	}
+	report(c);
 }
 
 uint64_t collector_exported_flows(const struct collector *c)
@@ -446,8 +514,38 @@ uint64_t collector_exported_flows(const struct collector *c)
 
 void collector_finish(struct collector *c)
 {
-	emit(c);
+	emit(c);                        /* a retiring one has nothing */
+	if (c->q)                       /* still up */
+		xq_drain(c->q, EXIT_IDLE_MS, EXIT_MAX_MS);
 	collector_close(c);
+	c->next_report_s = 0;           /* the last word, whenever it is */
+	report(c);
+}
+
+void collector_retire(struct collector *c)
+{
+	emit(c);
+	/* Only the queue drains on: the session may outlive its model. */
+	if (c->fbuf)
+		fBufFree(c->fbuf);
+	c->fbuf = NULL;
+	c->state = COLL_DOWN;
+	c->retry_at_s = c->now_s + RETIRE_S;    /* the deadline, from now */
+	if (!c->q || xq_done(c->q))
+		collector_close(c);
+}
+
+int collector_retire_tick(struct collector *c, uint64_t now_s)
+{
+	c->now_s = now_s;
+	if (!c->q)
+		return 1;
+	if (xq_done(c->q) || xq_pump(c->q) < 0 || now_s >= c->retry_at_s) {
+		collector_close(c);
+		return 1;
+	}
+	take_lost(c);
+	return 0;
 }
 
 int collector_same_cfg(const struct collector_cfg *a,

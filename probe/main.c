@@ -82,7 +82,8 @@ static void usage(FILE *out)
 "  -s, --snaplen N          snap length in bytes (default 65535)\n"
 "  -p, --no-promisc         do not put the interface in promiscuous mode\n"
 "  -B, --buffer-size SIZE   kernel capture buffer, e.g. 64MiB\n"
-"  -U, --user USER          drop privileges to USER once the capture is open\n"
+"  -U, --user USER          drop privileges to USER once the capture is open;\n"
+"                           the collectors are opened as USER\n"
 "Flows:\n"
 "  -I, --idle-timeout DUR   idle timeout, e.g. 30s (default 30s)\n"
 "  -A, --active-timeout DUR active timeout, e.g. 5m (default 5m)\n"
@@ -431,11 +432,14 @@ static void refresh_stats(struct probe *pr)
 {
 	struct sig_counters sc;
 
-	pr->st.flows_active = flow_table_active(pr->ft);
-	pr->st.flow_table_bytes = flow_table_memory(pr->ft);
+	/* Set-up may have failed after the exporter, before the table. */
+	if (pr->ft) {
+		pr->st.flows_active = flow_table_active(pr->ft);
+		pr->st.flow_table_bytes = flow_table_memory(pr->ft);
+		pr->st.time_outliers = flow_table_time_outliers(pr->ft);
+		pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
+	}
 	pr->st.records_not_sent = exporter_not_sent(pr->ex);
-	pr->st.time_outliers = flow_table_time_outliers(pr->ft);
-	pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
 	capture_drops(pr->cap, &pr->st.kernel_dropped, &pr->st.iface_dropped);
 	if (pr->sig) {
 		sig_get_counters(pr->sig, &sc);
@@ -466,6 +470,14 @@ static int reload_build_config(struct probe *pr, struct skyprobe_config *next)
 	return rc;
 }
 
+/* After a collector failed to open as the -U user. */
+static void user_hint(struct probe *pr)
+{
+	log_error(&pr->log, "-U %s: the collectors are opened as %s, who "
+		  "must be able to write every output file and its directory",
+		  pr->cfg.user, pr->cfg.user);
+}
+
 static void reload_config(struct probe *pr)
 {
 	struct skyprobe_config next;
@@ -486,6 +498,8 @@ static void reload_config(struct probe *pr)
 			 "and flow table size cannot change live; kept");
 	export_config_from(&ec, &next);
 	if (exporter_reconfigure(pr->ex, &ec) < 0) {
+		if (pr->cfg.user[0])
+			user_hint(pr);
 		log_error(&pr->log, "reload: collectors could not be set up; "
 			  "keeping the running configuration");
 		return;
@@ -719,12 +733,17 @@ static int open_pipeline(struct probe *pr)
 			  capture_linktype_name(pr->cap));
 		return EXIT_NO_SOURCE;
 	}
-	export_config_from(&ec, &pr->cfg);
-	pr->ex = exporter_new(&ec, &pr->log);
-	if (!pr->ex)
-		return EXIT_NO_EXPORT;
+	/* Collectors are opened as the user: whatever it can open now, it can
+	 * open again later (rotation, recovery, reload). */
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
 		return EXIT_USAGE;
+	export_config_from(&ec, &pr->cfg);
+	pr->ex = exporter_new(&ec, &pr->log);
+	if (!pr->ex) {
+		if (pr->cfg.user[0])
+			user_hint(pr);
+		return EXIT_NO_EXPORT;
+	}
 	flow_table_cfg_from(&fc, &pr->cfg);
 	pr->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, pr);
 	if (!pr->ft) {
@@ -814,12 +833,13 @@ static void close_pipeline(struct probe *pr, int quiet)
 	if (pr->ex && pr->cap) {
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
-		pr->st.records_not_sent = exporter_not_sent(pr->ex);
-	pr->st.time_outliers = flow_table_time_outliers(pr->ft);
-	pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
 	}
-	if (pr->ex)
+	if (pr->ex) {
+		/* What the collectors never acknowledged counts too. */
+		exporter_finish(pr->ex);
+		pr->st.records_not_sent = exporter_not_sent(pr->ex);
 		exporter_free(pr->ex);
+	}
 	if (!quiet && pr->cap)
 		stats_print(&pr->st, stderr);
 	if (pr->st.records_not_sent)
