@@ -32,4 +32,7 @@ void stats_print(const struct probe_stats *st, FILE *out)
 	fprintf(out, "records not sent:    %" PRIu64 "\n", st->records_not_sent);
 	fprintf(out, "sessions exported:   %" PRIu64 "\n", st->sessions_exported);
 	fprintf(out, "client limit hits:   %" PRIu64 "\n", st->clients_limit_hits);
+	fprintf(out, "clients evicted:     %" PRIu64 "\n", st->clients_evicted);
+	fprintf(out, "sessions evicted:    %" PRIu64 " (connected %" PRIu64
+		")\n", st->sessions_evicted, st->sessions_evicted_connected);
 }
