@@ -301,21 +301,21 @@ void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		finish(st, slot, reason, end_us);
 }
 
+/* The LRU lists are in order of evidence: only their heads can have
+ * timed out (packets out of time order by a few microseconds may wait
+ * for the next call). */
 void session_expire(struct session_tracker *st, uint64_t now_us,
 		    uint64_t timeout_us)
 {
-	uint32_t i = 0;
-
 	if (timeout_us == 0)
 		return;
-	while (i < st->n_open) {
-		uint32_t slot = st->open[i];
-		struct session_slot *s = &st->slots[slot];
+	for (int c = 0; c < N_CLS; c++) {
+		uint32_t slot;
 
-		if (s->last_us + timeout_us <= now_us)
-			finish(st, slot, SESS_END_TIMEOUT, s->last_us);
-		else
-			i++;    /* finish() moved another slot into i */
+		while ((slot = st->lru_head[c]) != SLOT_NIL &&
+		       st->slots[slot].last_us + timeout_us <= now_us)
+			finish(st, slot, SESS_END_TIMEOUT,
+			       st->slots[slot].last_us);
 	}
 }
 

@@ -3,8 +3,8 @@
  * sig_client.h).
  *
  * Client table: max_clients entries preallocated (first touched when first
- * used, so memory grows with the clients seen), with a free list and a
- * dense list of the entries in use for expiry.  A client is (address, UDP
+ * used, so memory grows with the clients seen), with a free list; expiry
+ * walks the LRU lists (below) from their idle heads.  A client is (address, UDP
  * port): the UDP port of its probes tells clients behind one NAT apart.
  * TCP-only evidence (restricted mode, login) carries no UDP port and goes
  * to the most recently active client of the address, or to a new
@@ -95,10 +95,9 @@ int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 	t->sessions = sessions;
 	t->clients = calloc(max, sizeof(*t->clients));
 	t->addrs = calloc(max, sizeof(*t->addrs));
-	t->dense = calloc(max, sizeof(*t->dense));
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
 	t->bucket_len = calloc(nb, 1);
-	if (!t->clients || !t->addrs || !t->dense || !t->buckets ||
+	if (!t->clients || !t->addrs || !t->buckets ||
 	    !t->bucket_len)
 		return -1;
 	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
@@ -115,12 +114,11 @@ void sig_clients_free(struct sig_clients *t)
 {
 	free(t->clients);
 	free(t->addrs);
-	free(t->dense);
 	free(t->buckets);
 	free(t->bucket_len);
 	t->clients = NULL;
 	t->addrs = NULL;
-	t->dense = t->buckets = NULL;
+	t->buckets = NULL;
 	t->bucket_len = NULL;
 }
 
@@ -239,10 +237,9 @@ static int adoptable(struct sig_clients *t, struct sig_client *c)
 	       sig_sn_open(t, c) == 0;
 }
 
-struct sig_client *sig_client_find(struct sig_clients *t,
-				   const uint8_t addr[16], uint16_t port)
+static struct sig_client *find_in(struct sig_clients *t,
+				  struct sig_addr_ent *a, uint16_t port)
 {
-	struct sig_addr_ent *a = addr_find(t, addr);
 	struct sig_client *c, *best = NULL, *unknown_port = NULL;
 
 	for (c = first_of(t, a); c; c = next_of(t, c)) {
@@ -259,11 +256,17 @@ struct sig_client *sig_client_find(struct sig_clients *t,
 	return port == 0 ? best : unknown_port;
 }
 
+struct sig_client *sig_client_find(struct sig_clients *t,
+				   const uint8_t addr[16], uint16_t port)
+{
+	return find_in(t, addr_find(t, addr), port);
+}
+
 static void client_remove(struct sig_clients *t, uint32_t i)
 {
 	struct sig_client *c = &t->clients[i];
 	struct sig_addr_ent *a = &t->addrs[c->addr_slot];
-	uint32_t *link = &a->first, moved;
+	uint32_t *link = &a->first;
 
 	while (*link != i)
 		link = &t->clients[*link].sib_next;
@@ -281,9 +284,7 @@ static void client_remove(struct sig_clients *t, uint32_t i)
 		t->addr_free = c->addr_slot;
 	}
 	lru_unlink(t, i);
-	moved = t->dense[--t->n_clients];
-	t->dense[c->dense_pos] = moved;
-	t->clients[moved].dense_pos = c->dense_pos;
+	t->n_clients--;
 	c->in_use = 0;
 	c->sib_next = t->free_head;
 	t->free_head = i;
@@ -340,11 +341,12 @@ static struct sig_client *addr_victim(struct sig_clients *t,
 	return best;
 }
 
+/* a: addr's entry (addr_find), or NULL when it has none. */
 static struct sig_client *client_new(struct sig_clients *t,
+				     struct sig_addr_ent *a,
 				     const uint8_t addr[16], uint16_t port,
 				     uint64_t ts_us)
 {
-	struct sig_addr_ent *a = addr_find(t, addr);
 	struct sig_client *c, *victim = NULL;
 	uint32_t i, b = bucket_of(t, addr), ai;
 	uint16_t gen;
@@ -363,8 +365,10 @@ static struct sig_client *client_new(struct sig_clients *t,
 			t->limit_hits++;
 			return NULL;
 		}
+		if (a && victim->addr_slot == (uint32_t)(a - t->addrs) &&
+		    a->n == 1)
+			a = NULL;       /* the victim was its last client */
 		evict(t, victim);
-		a = addr_find(t, addr);  /* the victim may have been its last */
 	}
 	if (t->free_head != CLIENT_NIL) {
 		i = t->free_head;
@@ -400,8 +404,7 @@ static struct sig_client *client_new(struct sig_clients *t,
 	c->sib_next = a->first;
 	a->first = i;
 	a->n++;
-	c->dense_pos = t->n_clients;
-	t->dense[t->n_clients++] = i;
+	t->n_clients++;
 	lru_push(t, i, SIG_LRU_CANDIDATE);
 	return c;
 }
@@ -410,7 +413,8 @@ struct sig_client *sig_client_get(struct sig_clients *t,
 				  const uint8_t addr[16], uint16_t port,
 				  uint64_t ts_us)
 {
-	struct sig_client *c = sig_client_find(t, addr, port);
+	struct sig_addr_ent *a = addr_find(t, addr);
+	struct sig_client *c = find_in(t, a, port);
 
 	if (c) {
 		if (c->udp_port == 0)
@@ -418,7 +422,7 @@ struct sig_client *sig_client_get(struct sig_clients *t,
 		touch(t, c, ts_us);
 		return c;
 	}
-	return client_new(t, addr, port, ts_us);
+	return client_new(t, a, addr, port, ts_us);
 }
 
 struct sig_client *sig_client_for_restricted(struct sig_clients *t,
@@ -441,25 +445,36 @@ struct sig_client *sig_client_for_restricted(struct sig_clients *t,
 		touch(t, best, ts_us);
 		return best;
 	}
-	return client_new(t, addr, 0, ts_us);
+	return client_new(t, a, addr, 0, ts_us);
 }
 
 /* A client with an open session or SN connection stays: its session's
- * timeout comes first. */
+ * timeout comes first.  The LRU lists are in order of activity, so only
+ * their idle heads are looked at (a client that must stay goes to the
+ * tail: looked at again after a full round); at most n_clients steps. */
 void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
 			uint64_t expiry_us)
 {
-	uint32_t i = 0;
+	uint32_t steps = t->n_clients;
 
-	while (i < t->n_clients) {
-		uint32_t slot = t->dense[i];
-		struct sig_client *c = &t->clients[slot];
+	for (int cls = 0; cls < 2; cls++) {
+		uint32_t i;
 
-		if (c->last_us + expiry_us <= now_us && c->n_sn_open == 0 &&
-		    sig_session_of(t, c) == 0)
-			client_remove(t, slot);     /* moves another into i */
-		else
-			i++;
+		while ((i = t->lru_head[cls]) != CLIENT_NIL && steps > 0) {
+			struct sig_client *c = &t->clients[i];
+
+			steps--;
+			if (c->last_us + expiry_us > now_us)
+				break;
+			if (c->n_sn_open == 0 && sig_session_of(t, c) == 0) {
+				client_remove(t, i);
+			} else {
+				lru_unlink(t, i);
+				lru_push(t, i, protected_client(t, c) ?
+					 SIG_LRU_PROTECTED :
+					 SIG_LRU_CANDIDATE);
+			}
+		}
 	}
 }
 

@@ -72,7 +72,6 @@ struct sig_client {
 	uint32_t lru_prev, lru_next;
 	uint8_t  lru_class;     /* SIG_LRU_CANDIDATE or SIG_LRU_PROTECTED */
 	uint16_t gen;           /* bumped at each (re)use of the slot */
-	uint32_t dense_pos;
 	uint32_t session_id;    /* 0 when none */
 	uint32_t session_slot;
 	uint64_t last_us;       /* last activity */
@@ -126,7 +125,6 @@ struct sig_clients {
 	struct sig_addr_ent *addrs;     /* max_clients entries */
 	uint32_t *buckets;              /* address chains */
 	uint8_t  *bucket_len;
-	uint32_t *dense;        /* in-use client slots */
 	uint32_t n_clients;
 	uint32_t max_clients;
 	uint32_t bucket_mask;
