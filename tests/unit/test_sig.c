@@ -2097,6 +2097,49 @@ START_TEST(test_session_limit)
 }
 END_TEST
 
+/* Issue 9: a full session table evicts the unconnected session with the
+ * least recent evidence, not the older connected one; connected ones go
+ * only when every open session is connected. */
+START_TEST(test_session_limit_keeps_connected)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, b, c, d;
+	uint8_t c3[16];
+
+	net_init(&n);
+	memset(&e, 0, sizeof(e));
+	config_defaults(&e.cfg);
+	e.cfg.max_sessions = 2;
+	env_start(&e);
+	connect_client(&e, &u, &t, n.c, 5555, n.sn1, 40001, T0);
+	ck_assert_uint_eq(t.f.session_id, 1);
+	tf_init(&b, 17, n.c2, 5555, n.sn1, 40001);
+	probe(&e, &b, T0 + SEC, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(b.f.session_id, 2);
+	v4(c3, 10, 0, 0, 7);
+	tf_init(&c, 17, c3, 5555, n.sn2, 40002);
+	probe(&e, &c, T0 + 2 * SEC, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(c.f.session_id, 3);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].session_id, 2);     /* not 1 */
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_EVICTED);
+	ck_assert_uint_eq(counters(&e).session_limit_hits, 1);
+	ck_assert_uint_eq(counters(&e).sessions_evicted_connected, 0);
+	/* session 3 connects too: now both are connected, and the one
+	 * silent the longest (1) gives way */
+	tf_init(&d, 6, c3, 1030, n.sn2, 40002);
+	tcp_open(&e, &d, T0 + 3 * SEC);
+	handshake(&e, &d, T0 + 3 * SEC + 1000, 14, 200, 16);
+	ck_assert_uint_eq(d.f.role, ROLE_SN_CONNECTION);
+	probe(&e, &b, T0 + 4 * SEC, 0x0102, 18, 0, 18, 0x02);
+	ck_assert_int_eq(e.n, 2);
+	ck_assert_uint_eq(e.recs[1].session_id, 1);
+	ck_assert_uint_eq(counters(&e).sessions_evicted_connected, 1);
+	env_done(&e);
+}
+END_TEST
+
 START_TEST(test_disabled_and_reconfigure)
 {
 	struct env e;
@@ -2279,6 +2322,7 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_flood_one_source);
 	tcase_add_test(tc, test_flood_bounded_walks);
 	tcase_add_test(tc, test_session_limit);
+	tcase_add_test(tc, test_session_limit_keeps_connected);
 	tcase_add_test(tc, test_disabled_and_reconfigure);
 	tcase_add_test(tc, test_truncated_payloads);
 	tcase_add_test(tc, test_flow_state_size);
