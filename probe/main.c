@@ -444,6 +444,10 @@ static void refresh_stats(struct probe *pr)
 	if (pr->sig) {
 		sig_get_counters(pr->sig, &sc);
 		pr->st.clients_limit_hits = sc.client_limit_hits;
+		pr->st.clients_evicted = sc.client_evictions;
+		pr->st.sessions_evicted = sc.session_limit_hits;
+		pr->st.sessions_evicted_connected =
+			sc.sessions_evicted_connected;
 	}
 }
 

@@ -8,10 +8,15 @@
  * ids are handed out sequentially from 1 and never 0; a (slot, id) pair
  * names one session, and a call with an ended session's pair does nothing.
  *
- * When the table is full the session with the oldest evidence is ended
- * with SESS_END_EVICTED (and counted in limit_hits) to make room: a new
- * client is more likely to be alive than the one silent the longest.
- * Finding it is a scan of the open sessions, paid only when full.
+ * When the table is full a session is ended with SESS_END_EVICTED (and
+ * counted in limit_hits) to make room: the unconnected session (no step 9:
+ * a probe, an R1 on 443) with the least recent evidence, and only when
+ * every open session is connected, the connected one silent the longest.
+ * A flood of spoofed probes (each one starts a session) thus pushes out
+ * its own sessions, not the real, connected ones (issue 9).  Open slots are
+ * on two LRU lists, one per class, ordered by last evidence (each piece of
+ * evidence moves its session to the tail): the victim is a list head,
+ * found in O(1).
  */
 #include "session.h"
 
@@ -26,8 +31,12 @@ struct session_slot {
 	uint64_t last_us;       /* last Skype evidence */
 	uint32_t next_free;
 	uint32_t dense_pos;     /* index in open[] */
+	uint32_t lru_prev, lru_next;
 	uint8_t  in_use;
+	uint8_t  cls;           /* LRU list: CLS_UNCONNECTED or CLS_CONNECTED */
 };
+
+enum { CLS_UNCONNECTED = 0, CLS_CONNECTED = 1, N_CLS };
 
 struct session_tracker {
 	struct session_slot *slots;
@@ -37,6 +46,7 @@ struct session_tracker {
 	uint32_t free_head;     /* released slots */
 	uint32_t never_used;    /* slots from here on were never used */
 	uint32_t next_id;
+	uint32_t lru_head[N_CLS], lru_tail[N_CLS];  /* oldest evidence first */
 	session_emit_fn emit;
 	void *ctx;
 	struct session_counters ctr;
@@ -60,6 +70,8 @@ struct session_tracker *session_tracker_new(uint32_t max_sessions,
 	}
 	st->max = max_sessions;
 	st->free_head = SLOT_NIL;
+	for (int c = 0; c < N_CLS; c++)
+		st->lru_head[c] = st->lru_tail[c] = SLOT_NIL;
 	st->next_id = 1;
 	st->emit = emit;
 	st->ctx = ctx;
@@ -94,6 +106,43 @@ int session_alive(const struct session_tracker *st, uint32_t slot,
 	return get(st, slot, id) != NULL;
 }
 
+static void lru_unlink(struct session_tracker *st, uint32_t i)
+{
+	struct session_slot *s = &st->slots[i];
+
+	if (s->lru_prev != SLOT_NIL)
+		st->slots[s->lru_prev].lru_next = s->lru_next;
+	else
+		st->lru_head[s->cls] = s->lru_next;
+	if (s->lru_next != SLOT_NIL)
+		st->slots[s->lru_next].lru_prev = s->lru_prev;
+	else
+		st->lru_tail[s->cls] = s->lru_prev;
+}
+
+static void lru_push(struct session_tracker *st, uint32_t i, uint8_t cls)
+{
+	struct session_slot *s = &st->slots[i];
+
+	s->cls = cls;
+	s->lru_next = SLOT_NIL;
+	s->lru_prev = st->lru_tail[cls];
+	if (s->lru_prev != SLOT_NIL)
+		st->slots[s->lru_prev].lru_next = i;
+	else
+		st->lru_head[cls] = i;
+	st->lru_tail[cls] = i;
+}
+
+/* New evidence: to the tail of its class's list. */
+static void lru_touch(struct session_tracker *st, uint32_t i, uint8_t cls)
+{
+	if (st->lru_tail[st->slots[i].cls] == i && st->slots[i].cls == cls)
+		return;
+	lru_unlink(st, i);
+	lru_push(st, i, cls);
+}
+
 static void finish(struct session_tracker *st, uint32_t slot,
 		   enum session_end_reason reason, uint64_t end_us)
 {
@@ -107,6 +156,7 @@ static void finish(struct session_tracker *st, uint32_t slot,
 	if (st->emit)
 		st->emit(st->ctx, &s->rec);
 
+	lru_unlink(st, slot);
 	moved = st->open[--st->n_open];
 	st->open[pos] = moved;
 	st->slots[moved].dense_pos = pos;
@@ -117,14 +167,17 @@ static void finish(struct session_tracker *st, uint32_t slot,
 	st->ctr.open--;
 }
 
-static void evict_oldest(struct session_tracker *st)
+/* Table full: the unconnected session with the least recent evidence,
+ * else the connected one silent the longest. */
+static void evict_one(struct session_tracker *st)
 {
-	uint32_t best = st->open[0];
+	uint32_t victim = st->lru_head[CLS_UNCONNECTED];
 
-	for (uint32_t i = 1; i < st->n_open; i++)
-		if (st->slots[st->open[i]].last_us < st->slots[best].last_us)
-			best = st->open[i];
-	finish(st, best, SESS_END_EVICTED, st->slots[best].last_us);
+	if (victim == SLOT_NIL) {
+		victim = st->lru_head[CLS_CONNECTED];
+		st->ctr.evicted_connected++;
+	}
+	finish(st, victim, SESS_END_EVICTED, st->slots[victim].last_us);
 	st->ctr.limit_hits++;
 }
 
@@ -136,7 +189,7 @@ uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
 	uint32_t i;
 
 	if (st->free_head == SLOT_NIL && st->never_used == st->max)
-		evict_oldest(st);
+		evict_one(st);
 	if (st->free_head != SLOT_NIL) {
 		i = st->free_head;
 		st->free_head = st->slots[i].next_free;
@@ -158,6 +211,7 @@ uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
 	s->rec.login_phase = login_phase;
 	s->dense_pos = st->n_open;
 	st->open[st->n_open++] = i;
+	lru_push(st, i, CLS_UNCONNECTED);
 	st->ctr.started++;
 	st->ctr.open++;
 	*slot = i;
@@ -169,8 +223,11 @@ void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
 {
 	struct session_slot *s = get(st, slot, id);
 
-	if (s && ts_us > s->last_us)
+	if (!s)
+		return;
+	if (ts_us > s->last_us)
 		s->last_us = ts_us;
+	lru_touch(st, slot, s->cls);
 }
 
 int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
@@ -198,6 +255,7 @@ int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 		s->rec.version = version;
 	if (ts_us > s->last_us)
 		s->last_us = ts_us;
+	lru_touch(st, slot, CLS_CONNECTED);
 	return change;
 }
 
@@ -218,6 +276,24 @@ void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
 		s->rec.login_phase = login_phase;
 }
 
+int session_is_connected(const struct session_tracker *st, uint32_t slot,
+			 uint32_t id)
+{
+	const struct session_slot *s = get(st, slot, id);
+
+	return s && s->cls == CLS_CONNECTED;
+}
+
+void session_evict(struct session_tracker *st, uint32_t slot, uint32_t id)
+{
+	struct session_slot *s = get(st, slot, id);
+
+	if (!s)
+		return;
+	finish(st, slot, SESS_END_EVICTED, s->last_us);
+	st->ctr.evicted_client++;
+}
+
 void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		 enum session_end_reason reason, uint64_t end_us)
 {
@@ -225,21 +301,21 @@ void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		finish(st, slot, reason, end_us);
 }
 
+/* The LRU lists are in order of evidence: only their heads can have
+ * timed out (packets out of time order by a few microseconds may wait
+ * for the next call). */
 void session_expire(struct session_tracker *st, uint64_t now_us,
 		    uint64_t timeout_us)
 {
-	uint32_t i = 0;
-
 	if (timeout_us == 0)
 		return;
-	while (i < st->n_open) {
-		uint32_t slot = st->open[i];
-		struct session_slot *s = &st->slots[slot];
+	for (int c = 0; c < N_CLS; c++) {
+		uint32_t slot;
 
-		if (s->last_us + timeout_us <= now_us)
-			finish(st, slot, SESS_END_TIMEOUT, s->last_us);
-		else
-			i++;    /* finish() moved another slot into i */
+		while ((slot = st->lru_head[c]) != SLOT_NIL &&
+		       st->slots[slot].last_us + timeout_us <= now_us)
+			finish(st, slot, SESS_END_TIMEOUT,
+			       st->slots[slot].last_us);
 	}
 }
 

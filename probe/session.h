@@ -82,7 +82,9 @@ struct session_counters {
 	uint64_t open;
 	uint64_t started;
 	uint64_t ended;
-	uint64_t limit_hits;        /* table full: oldest session evicted */
+	uint64_t limit_hits;        /* table full: a session was evicted */
+	uint64_t evicted_connected; /* ... of them, connected ones */
+	uint64_t evicted_client;    /* ended because its client was evicted */
 };
 
 struct session_tracker *session_tracker_new(uint32_t max_sessions,
@@ -109,6 +111,11 @@ int session_connected(struct session_tracker *st, uint32_t slot, uint32_t id,
 void session_refused(struct session_tracker *st, uint32_t slot, uint32_t id);
 void session_set_login(struct session_tracker *st, uint32_t slot, uint32_t id,
 		       uint8_t login_phase);
+/* Has the session reached step 9? (0 when ended) */
+int session_is_connected(const struct session_tracker *st, uint32_t slot,
+			 uint32_t id);
+/* End its client's eviction: SESS_END_EVICTED at its last evidence. */
+void session_evict(struct session_tracker *st, uint32_t slot, uint32_t id);
 /* End and emit one session at end_us. */
 void session_end(struct session_tracker *st, uint32_t slot, uint32_t id,
 		 enum session_end_reason reason, uint64_t end_us);

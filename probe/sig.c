@@ -347,7 +347,9 @@ void sig_get_counters(const struct sig_engine *se, struct sig_counters *c)
 	session_get_counters(se->sessions, &sc);
 	c->clients = se->ctx.clients.n_clients;
 	c->client_limit_hits = se->ctx.clients.limit_hits;
+	c->client_evictions = se->ctx.clients.evictions;
 	c->session_limit_hits = sc.limit_hits;
+	c->sessions_evicted_connected = sc.evicted_connected;
 	c->sessions_started = sc.started;
 	c->sessions_ended = sc.ended;
 	c->probes_positive = ev->probes_positive;

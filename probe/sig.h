@@ -49,8 +49,11 @@ struct sig_config {
 
 struct sig_counters {
 	uint64_t clients;           /* clients currently tracked */
-	uint64_t client_limit_hits; /* client table full */
-	uint64_t session_limit_hits;
+	uint64_t client_limit_hits; /* a new client not tracked: no room
+				       could be made (issue 9) */
+	uint64_t client_evictions;  /* clients evicted to make room */
+	uint64_t session_limit_hits;/* session table full: one evicted */
+	uint64_t sessions_evicted_connected; /* ... of them connected */
 	uint64_t sessions_started;
 	uint64_t sessions_ended;
 	/* detection events (additions) */

@@ -3,40 +3,74 @@
  * sig_client.h).
  *
  * Client table: max_clients entries preallocated (first touched when first
- * used, so memory grows with the clients seen), hashed on the address
- * only (so every client behind one NAT address is on one chain), chained
- * through entry indexes, with a free list and a dense list of the entries in
- * use for expiry.  A client is (address, UDP port): the UDP port of its
- * probes tells clients behind one NAT apart.  TCP-only evidence (restricted
- * mode, login) carries no UDP port and goes to the most recently active
- * client of the address, or to a new (address, 0) entry that the first
- * probe from that address later adopts.  Where two NATed clients talk TCP
- * only, they cannot be told apart and count as one client.  When the table
- * is full a new client is not tracked (limit_hits); existing ones are not
- * evicted.
+ * used, so memory grows with the clients seen), with a free list; expiry
+ * walks the LRU lists (below) from their idle heads.  A client is (address, UDP
+ * port): the UDP port of its probes tells clients behind one NAT apart.
+ * TCP-only evidence (restricted mode, login) carries no UDP port and goes
+ * to the most recently active client of the address, or to a new
+ * (address, 0) entry that the first probe from that address later adopts.
+ * Where two NATed clients talk TCP only, they cannot be told apart and
+ * count as one client.
+ *
+ * Bounded work (issue 9).  Clients are found through an address index:
+ * a seeded hash of the address picks a chain of address entries (at most
+ * SIG_ADDR_CHAIN_MAX long; a new address that would make it longer is not
+ * tracked), and each address entry lists its clients (at most
+ * SIG_CLIENTS_PER_ADDR).  So an (address, port) look-up and every
+ * address-only look-up ("the most recently active client of an address",
+ * continuity) visit at most SIG_ADDR_CHAIN_MAX addresses plus
+ * SIG_CLIENTS_PER_ADDR clients, whether spoofed traffic comes from one
+ * address (many ports) or from many addresses.  The seed keeps crafted
+ * addresses from piling up on one chain.
+ *
+ * Eviction.  Each client is on one of two LRU lists, candidates (a
+ * probe, an R1, a login: nothing confirmed) and protected (its session
+ * reached step 9, or an SN connection is open), moved to the tail of its
+ * list whenever it is active.  A new client that finds the table full
+ * takes the place of the least recently active candidate; one that finds
+ * its address full, that of the address's least recently active
+ * candidate.  Protected clients are never evicted to make room: when none
+ * can give way the new client is not tracked (limit_hits).  The class is
+ * computed when the client is active; one that changed since (its
+ * session ended) is found when the victim search looks at it, and that
+ * search looks at no more than SIG_EVICT_LOOK list heads.  An evicted
+ * client's open session ends (SESS_END_EVICTED): nothing could reach it
+ * any more.
  */
 #include "sig_client.h"
 
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #define CLIENT_NIL UINT32_MAX
 
-uint32_t sig_addr_hash(const uint8_t a[16])
+static uint64_t mix64(uint64_t h)
 {
-	uint64_t h = 0;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint32_t seeded_hash(uint64_t seed, const uint8_t a[16])
+{
+	uint64_t h = seed;
 
 	for (int i = 0; i < 16; i += 8) {
 		uint64_t w;
 
 		memcpy(&w, a + i, 8);
-		h ^= w;
-		h ^= h >> 33;
-		h *= 0xff51afd7ed558ccdULL;
-		h ^= h >> 33;
-		h *= 0xc4ceb9fe1a85ec53ULL;
-		h ^= h >> 33;
+		h = mix64(h ^ w);
 	}
 	return (uint32_t)h;
+}
+
+uint32_t sig_addr_hash(const uint8_t a[16])
+{
+	return seeded_hash(0, a);
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -45,36 +79,153 @@ int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 		     struct session_tracker *sessions)
 {
 	uint32_t nb = 1, max = max_clients ? max_clients : 1;
+	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
+			(uint64_t)(uintptr_t)t;
 
 	memset(t, 0, sizeof(*t));
 	while (nb < max && nb < (1u << 31))
 		nb <<= 1;
 	t->max_clients = max;
 	t->bucket_mask = nb - 1;
+	t->seed = mix64(seed);
 	t->free_head = CLIENT_NIL;
+	t->addr_free = CLIENT_NIL;
+	for (int k = 0; k < 2; k++)
+		t->lru_head[k] = t->lru_tail[k] = CLIENT_NIL;
 	t->sessions = sessions;
 	t->clients = calloc(max, sizeof(*t->clients));
-	t->dense = calloc(max, sizeof(*t->dense));
+	t->addrs = calloc(max, sizeof(*t->addrs));
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
-	if (!t->clients || !t->dense || !t->buckets)
+	t->bucket_len = calloc(nb, 1);
+	if (!t->clients || !t->addrs || !t->buckets ||
+	    !t->bucket_len)
 		return -1;
 	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
 	return 0;
 }
 
+void sig_clients_seed(struct sig_clients *t, uint64_t seed)
+{
+	if (t->n_clients == 0)
+		t->seed = seed;
+}
+
 void sig_clients_free(struct sig_clients *t)
 {
 	free(t->clients);
-	free(t->dense);
+	free(t->addrs);
 	free(t->buckets);
+	free(t->bucket_len);
 	t->clients = NULL;
-	t->dense = t->buckets = NULL;
+	t->addrs = NULL;
+	t->buckets = NULL;
+	t->bucket_len = NULL;
 }
 
 static uint32_t client_slot(const struct sig_clients *t,
 			    const struct sig_client *c)
 {
 	return (uint32_t)(c - t->clients);
+}
+
+static uint32_t bucket_of(const struct sig_clients *t, const uint8_t a[16])
+{
+	return seeded_hash(t->seed, a) & t->bucket_mask;
+}
+
+static void walked(struct sig_clients *t, uint32_t steps)
+{
+	t->walk_steps += steps;
+	if (steps > t->walk_max)
+		t->walk_max = steps;
+}
+
+/* The address entry of addr, or NULL (at most SIG_ADDR_CHAIN_MAX steps). */
+static struct sig_addr_ent *addr_find(struct sig_clients *t,
+				      const uint8_t addr[16])
+{
+	uint32_t i = t->buckets[bucket_of(t, addr)], steps = 0;
+	struct sig_addr_ent *a = NULL;
+
+	for (; i != CLIENT_NIL; i = t->addrs[i].next) {
+		steps++;
+		if (sig_addr_eq(t->addrs[i].addr, addr)) {
+			a = &t->addrs[i];
+			break;
+		}
+	}
+	walked(t, steps);
+	return a;
+}
+
+/* The clients of address entry a: for (c = first(a); c; c = next(c)). */
+static struct sig_client *first_of(struct sig_clients *t,
+				   const struct sig_addr_ent *a)
+{
+	return a && a->first != CLIENT_NIL ? &t->clients[a->first] : NULL;
+}
+
+static struct sig_client *next_of(struct sig_clients *t,
+				  const struct sig_client *c)
+{
+	t->walk_steps++;
+	return c->sib_next != CLIENT_NIL ? &t->clients[c->sib_next] : NULL;
+}
+
+/* ---- LRU classes -------------------------------------------------------- */
+
+/* Worth keeping over any candidate: a connected session or an SN
+ * connection (possibly) open. */
+static int protected_client(struct sig_clients *t, struct sig_client *c)
+{
+	uint32_t id = sig_session_of(t, c);
+
+	if (id && session_is_connected(t->sessions, c->session_slot, id))
+		return 1;
+	return sig_sn_open(t, c) > 0;
+}
+
+static void lru_unlink(struct sig_clients *t, uint32_t i)
+{
+	struct sig_client *c = &t->clients[i];
+
+	if (c->lru_prev != CLIENT_NIL)
+		t->clients[c->lru_prev].lru_next = c->lru_next;
+	else
+		t->lru_head[c->lru_class] = c->lru_next;
+	if (c->lru_next != CLIENT_NIL)
+		t->clients[c->lru_next].lru_prev = c->lru_prev;
+	else
+		t->lru_tail[c->lru_class] = c->lru_prev;
+}
+
+static void lru_push(struct sig_clients *t, uint32_t i, uint8_t cls)
+{
+	struct sig_client *c = &t->clients[i];
+
+	c->lru_class = cls;
+	c->lru_next = CLIENT_NIL;
+	c->lru_prev = t->lru_tail[cls];
+	if (c->lru_prev != CLIENT_NIL)
+		t->clients[c->lru_prev].lru_next = i;
+	else
+		t->lru_head[cls] = i;
+	t->lru_tail[cls] = i;
+}
+
+/* c is active at ts_us: the tail of its class's list. */
+static void touch(struct sig_clients *t, struct sig_client *c, uint64_t ts_us)
+{
+	uint32_t i = client_slot(t, c);
+	uint8_t cls = protected_client(t, c) ? SIG_LRU_PROTECTED :
+		      SIG_LRU_CANDIDATE;
+
+	if (ts_us > c->last_us)
+		c->last_us = ts_us;
+	if (t->lru_tail[c->lru_class] == i && c->lru_class == cls)
+		return;
+	lru_unlink(t, i);
+	lru_push(t, i, cls);
 }
 
 /* An (address, 0) entry that a client with a UDP port may adopt: one
@@ -86,17 +237,12 @@ static int adoptable(struct sig_clients *t, struct sig_client *c)
 	       sig_sn_open(t, c) == 0;
 }
 
-struct sig_client *sig_client_find(struct sig_clients *t,
-				   const uint8_t addr[16], uint16_t port)
+static struct sig_client *find_in(struct sig_clients *t,
+				  struct sig_addr_ent *a, uint16_t port)
 {
-	uint32_t i = t->buckets[sig_addr_hash(addr) & t->bucket_mask];
-	struct sig_client *best = NULL, *unknown_port = NULL;
+	struct sig_client *c, *best = NULL, *unknown_port = NULL;
 
-	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
-		struct sig_client *c = &t->clients[i];
-
-		if (!sig_addr_eq(c->addr, addr))
-			continue;
+	for (c = first_of(t, a); c; c = next_of(t, c)) {
 		if (port == 0) {
 			if (!best || c->last_us > best->last_us)
 				best = c;
@@ -110,33 +256,156 @@ struct sig_client *sig_client_find(struct sig_clients *t,
 	return port == 0 ? best : unknown_port;
 }
 
+struct sig_client *sig_client_find(struct sig_clients *t,
+				   const uint8_t addr[16], uint16_t port)
+{
+	return find_in(t, addr_find(t, addr), port);
+}
+
+static void client_remove(struct sig_clients *t, uint32_t i)
+{
+	struct sig_client *c = &t->clients[i];
+	struct sig_addr_ent *a = &t->addrs[c->addr_slot];
+	uint32_t *link = &a->first;
+
+	while (*link != i)
+		link = &t->clients[*link].sib_next;
+	*link = c->sib_next;
+	if (--a->n == 0) {
+		uint32_t b = bucket_of(t, a->addr);
+
+		link = &t->buckets[b];
+		while (*link != c->addr_slot)
+			link = &t->addrs[*link].next;
+		*link = a->next;
+		t->bucket_len[b]--;
+		a->in_use = 0;
+		a->next = t->addr_free;
+		t->addr_free = c->addr_slot;
+	}
+	lru_unlink(t, i);
+	t->n_clients--;
+	c->in_use = 0;
+	c->sib_next = t->free_head;
+	t->free_head = i;
+}
+
+/* Make room: c goes, and its open session with it. */
+static void evict(struct sig_clients *t, struct sig_client *c)
+{
+	uint32_t id = sig_session_of(t, c);
+
+	if (id)
+		session_evict(t->sessions, c->session_slot, id);
+	t->evictions++;
+	client_remove(t, client_slot(t, c));
+}
+
+/* The least recently active candidate of the table, or NULL: the
+ * candidates' list head (those found protected by now move to the other
+ * list), else a protected-list head whose protection has lapsed; at most
+ * SIG_EVICT_LOOK entries of each list are looked at. */
+static struct sig_client *table_victim(struct sig_clients *t)
+{
+	uint32_t i;
+	int k;
+
+	for (k = 0; k < SIG_EVICT_LOOK; k++) {
+		i = t->lru_head[SIG_LRU_CANDIDATE];
+		if (i == CLIENT_NIL)
+			break;
+		if (!protected_client(t, &t->clients[i]))
+			return &t->clients[i];
+		lru_unlink(t, i);
+		lru_push(t, i, SIG_LRU_PROTECTED);
+	}
+	i = t->lru_head[SIG_LRU_PROTECTED];
+	for (k = 0; k < SIG_EVICT_LOOK && i != CLIENT_NIL; k++) {
+		if (!protected_client(t, &t->clients[i]))
+			return &t->clients[i];
+		i = t->clients[i].lru_next;
+	}
+	return NULL;
+}
+
+/* The least recently active candidate among a's clients, or NULL. */
+static struct sig_client *addr_victim(struct sig_clients *t,
+				      const struct sig_addr_ent *a)
+{
+	struct sig_client *c, *best = NULL;
+
+	for (c = first_of(t, a); c; c = next_of(t, c))
+		if ((!best || c->last_us < best->last_us) &&
+		    !protected_client(t, c))
+			best = c;
+	return best;
+}
+
+/* a: addr's entry (addr_find), or NULL when it has none. */
 static struct sig_client *client_new(struct sig_clients *t,
+				     struct sig_addr_ent *a,
 				     const uint8_t addr[16], uint16_t port,
 				     uint64_t ts_us)
 {
-	struct sig_client *c;
-	uint32_t i, b;
+	struct sig_client *c, *victim = NULL;
+	uint32_t i, b = bucket_of(t, addr), ai;
+	uint16_t gen;
 
-	if (t->free_head != CLIENT_NIL) {
-		i = t->free_head;
-		t->free_head = t->clients[i].hash_next;
-	} else if (t->never_used < t->max_clients) {
-		i = t->never_used++;    /* first use: pages touched only now */
-	} else {
-		t->limit_hits++;
+	if (!a && t->bucket_len[b] >= SIG_ADDR_CHAIN_MAX) {
+		t->limit_hits++;        /* a new address on a full chain */
 		return NULL;
 	}
+	if (a && a->n >= SIG_CLIENTS_PER_ADDR)
+		victim = addr_victim(t, a);
+	else if (t->n_clients >= t->max_clients)
+		victim = table_victim(t);
+	if ((a && a->n >= SIG_CLIENTS_PER_ADDR) ||
+	    t->n_clients >= t->max_clients) {
+		if (!victim) {
+			t->limit_hits++;
+			return NULL;
+		}
+		if (a && victim->addr_slot == (uint32_t)(a - t->addrs) &&
+		    a->n == 1)
+			a = NULL;       /* the victim was its last client */
+		evict(t, victim);
+	}
+	if (t->free_head != CLIENT_NIL) {
+		i = t->free_head;
+		t->free_head = t->clients[i].sib_next;
+	} else {
+		i = t->never_used++;    /* first use: pages touched only now */
+	}
+	if (!a) {
+		if (t->addr_free != CLIENT_NIL) {
+			ai = t->addr_free;
+			t->addr_free = t->addrs[ai].next;
+		} else {
+			ai = t->addr_never_used++;
+		}
+		a = &t->addrs[ai];
+		memcpy(a->addr, addr, 16);
+		a->n = 0;
+		a->in_use = 1;
+		a->first = CLIENT_NIL;
+		a->next = t->buckets[b];
+		t->buckets[b] = ai;
+		t->bucket_len[b]++;
+	}
 	c = &t->clients[i];
+	gen = (uint16_t)(c->gen + 1);
 	memset(c, 0, sizeof(*c));
+	c->gen = gen;
 	memcpy(c->addr, addr, 16);
 	c->udp_port = port;
 	c->in_use = 1;
 	c->last_us = ts_us;
-	b = sig_addr_hash(addr) & t->bucket_mask;
-	c->hash_next = t->buckets[b];
-	t->buckets[b] = i;
-	c->dense_pos = t->n_clients;
-	t->dense[t->n_clients++] = i;
+	c->addr_slot = (uint32_t)(a - t->addrs);
+	c->sib_next = a->first;
+	a->first = i;
+	a->n++;
+	t->n_clients++;
+	lru_push(t, i, SIG_LRU_CANDIDATE);
 	return c;
 }
 
@@ -144,29 +413,27 @@ struct sig_client *sig_client_get(struct sig_clients *t,
 				  const uint8_t addr[16], uint16_t port,
 				  uint64_t ts_us)
 {
-	struct sig_client *c = sig_client_find(t, addr, port);
+	struct sig_addr_ent *a = addr_find(t, addr);
+	struct sig_client *c = find_in(t, a, port);
 
 	if (c) {
 		if (c->udp_port == 0)
 			c->udp_port = port;     /* adopt TCP-only entry */
-		if (ts_us > c->last_us)
-			c->last_us = ts_us;
+		touch(t, c, ts_us);
 		return c;
 	}
-	return client_new(t, addr, port, ts_us);
+	return client_new(t, a, addr, port, ts_us);
 }
 
 struct sig_client *sig_client_for_restricted(struct sig_clients *t,
 					     const uint8_t addr[16],
 					     uint64_t ts_us)
 {
-	uint32_t i = t->buckets[sig_addr_hash(addr) & t->bucket_mask];
-	struct sig_client *best = NULL;
+	struct sig_addr_ent *a = addr_find(t, addr);
+	struct sig_client *c, *best = NULL;
 
-	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
-		struct sig_client *c = &t->clients[i];
-
-		if (!sig_addr_eq(c->addr, addr) || sig_sn_open(t, c) > 0)
+	for (c = first_of(t, a); c; c = next_of(t, c)) {
+		if (sig_sn_open(t, c) > 0)
 			continue;
 		/* TCP-only entries first, then the most recently active */
 		if (!best || (c->udp_port == 0 && best->udp_port != 0) ||
@@ -175,46 +442,39 @@ struct sig_client *sig_client_for_restricted(struct sig_clients *t,
 			best = c;
 	}
 	if (best) {
-		if (ts_us > best->last_us)
-			best->last_us = ts_us;
+		touch(t, best, ts_us);
 		return best;
 	}
-	return client_new(t, addr, 0, ts_us);
-}
-
-static void client_remove(struct sig_clients *t, uint32_t i)
-{
-	struct sig_client *c = &t->clients[i];
-	uint32_t *link = &t->buckets[sig_addr_hash(c->addr) & t->bucket_mask];
-	uint32_t moved;
-
-	while (*link != i)
-		link = &t->clients[*link].hash_next;
-	*link = c->hash_next;
-	moved = t->dense[--t->n_clients];
-	t->dense[c->dense_pos] = moved;
-	t->clients[moved].dense_pos = c->dense_pos;
-	c->in_use = 0;
-	c->hash_next = t->free_head;
-	t->free_head = i;
+	return client_new(t, a, addr, 0, ts_us);
 }
 
 /* A client with an open session or SN connection stays: its session's
- * timeout comes first. */
+ * timeout comes first.  The LRU lists are in order of activity, so only
+ * their idle heads are looked at (a client that must stay goes to the
+ * tail: looked at again after a full round); at most n_clients steps. */
 void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
 			uint64_t expiry_us)
 {
-	uint32_t i = 0;
+	uint32_t steps = t->n_clients;
 
-	while (i < t->n_clients) {
-		uint32_t slot = t->dense[i];
-		struct sig_client *c = &t->clients[slot];
+	for (int cls = 0; cls < 2; cls++) {
+		uint32_t i;
 
-		if (c->last_us + expiry_us <= now_us && c->n_sn_open == 0 &&
-		    sig_session_of(t, c) == 0)
-			client_remove(t, slot);     /* moves another into i */
-		else
-			i++;
+		while ((i = t->lru_head[cls]) != CLIENT_NIL && steps > 0) {
+			struct sig_client *c = &t->clients[i];
+
+			steps--;
+			if (c->last_us + expiry_us > now_us)
+				break;
+			if (c->n_sn_open == 0 && sig_session_of(t, c) == 0) {
+				client_remove(t, i);
+			} else {
+				lru_unlink(t, i);
+				lru_push(t, i, protected_client(t, c) ?
+					 SIG_LRU_PROTECTED :
+					 SIG_LRU_CANDIDATE);
+			}
+		}
 	}
 }
 
@@ -223,16 +483,12 @@ struct sig_client *sig_client_find_pos(struct sig_clients *t,
 				       const uint8_t sn[16], uint16_t sn_port,
 				       struct sn_ref **ref)
 {
-	uint32_t i = t->buckets[sig_addr_hash(addr) & t->bucket_mask];
-	struct sig_client *best = NULL;
+	struct sig_addr_ent *a = addr_find(t, addr);
+	struct sig_client *c, *best = NULL;
 
-	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
-		struct sig_client *c = &t->clients[i];
-		struct sn_ref *r;
+	for (c = first_of(t, a); c; c = next_of(t, c)) {
+		struct sn_ref *r = sig_sn_find(c->pos, SIG_POS_SN, sn, sn_port);
 
-		if (!sig_addr_eq(c->addr, addr))
-			continue;
-		r = sig_sn_find(c->pos, SIG_POS_SN, sn, sn_port);
 		if (r && (!best || c->last_us > best->last_us)) {
 			best = c;
 			*ref = r;
@@ -252,7 +508,7 @@ struct sig_client *sig_flow_client(struct sig_clients *t, struct flow *f)
 	if (!(f->sig.flags & SF_CLIENT) || f->sig.aux >= t->max_clients)
 		return NULL;
 	c = &t->clients[f->sig.aux];
-	if (!c->in_use || !sig_addr_eq(c->addr, (f->sig.flags & SF_REVERSED) ?
+	if (!c->in_use || c->gen != f->sig.client_gen || !sig_addr_eq(c->addr, (f->sig.flags & SF_REVERSED) ?
 				       f->key.dst : f->key.src))
 		return NULL;
 	return c;
@@ -262,6 +518,7 @@ void sig_flow_set_client(struct sig_clients *t, struct flow *f,
 			 struct sig_client *c)
 {
 	f->sig.aux = client_slot(t, c);
+	f->sig.client_gen = c->gen;
 	f->sig.flags |= SF_CLIENT;
 }
 
@@ -336,13 +593,10 @@ static struct sig_client *mem_find(struct sig_clients *t,
 				   const uint8_t peer[16], uint16_t pport,
 				   struct sig_conn_mem **out)
 {
-	uint32_t i = t->buckets[sig_addr_hash(caddr) & t->bucket_mask];
+	struct sig_addr_ent *a = addr_find(t, caddr);
+	struct sig_client *c;
 
-	for (; i != CLIENT_NIL; i = t->clients[i].hash_next) {
-		struct sig_client *c = &t->clients[i];
-
-		if (!sig_addr_eq(c->addr, caddr))
-			continue;
+	for (c = first_of(t, a); c; c = next_of(t, c)) {
 		for (unsigned k = 0; k < SIG_MEM_CONN; k++) {
 			struct sig_conn_mem *m = &c->mem[k];
 
@@ -453,13 +707,11 @@ void sig_evidence(struct sig_clients *t, struct sig_client *c,
 {
 	uint32_t id;
 
-	if (ts_us > c->last_us)
-		c->last_us = ts_us;
 	id = sig_session_of(t, c);
-	if (!id)
-		return;
-	session_evidence(t->sessions, c->session_slot, id, ts_us);
-	if (f)
+	if (id)
+		session_evidence(t->sessions, c->session_slot, id, ts_us);
+	touch(t, c, ts_us);
+	if (id && f)
 		f->session_id = id;
 }
 

@@ -67,8 +67,11 @@ struct sig_client {
 	uint16_t last_seqid;    /* section 5.1: last initiated request id */
 	uint16_t n_sn_open;     /* SN connections now open (step 11) */
 	uint32_t seqid_evidence;
-	uint32_t hash_next;
-	uint32_t dense_pos;
+	uint32_t sib_next;      /* next client of this address (or free list) */
+	uint32_t addr_slot;     /* its entry in the address index */
+	uint32_t lru_prev, lru_next;
+	uint8_t  lru_class;     /* SIG_LRU_CANDIDATE or SIG_LRU_PROTECTED */
+	uint16_t gen;           /* bumped at each (re)use of the slot */
 	uint32_t session_id;    /* 0 when none */
 	uint32_t session_slot;
 	uint64_t last_us;       /* last activity */
@@ -82,18 +85,58 @@ struct sig_client {
 	struct sn_ref connected[SIG_CONN_SN];
 };
 
+/*
+ * Bounds of every walk (issue 9: bounded work per packet whatever the
+ * traffic).  Clients are found through an index of their addresses: a
+ * hash (seeded per process) of the address leads to a chain of at most
+ * SIG_ADDR_CHAIN_MAX addresses, and each address to its at most
+ * SIG_CLIENTS_PER_ADDR clients.
+ *
+ * 16 clients per address: the NAT case of the paper's signature (clients
+ * told apart by their UDP port) is a home or small-office NAT; 16 is
+ * three times the busiest NAT of the tests (5 clients) and keeps an
+ * address-only look-up (TCP evidence, continuity: every new TCP flow
+ * does one) at 16 entries.  Beyond it the least valuable client of the
+ * address gives way, never one with a connected session or an open SN
+ * connection: a 17th client behind one address is tracked only when one
+ * of the 16 is a mere candidate.
+ */
+#define SIG_CLIENTS_PER_ADDR 16
+#define SIG_ADDR_CHAIN_MAX   32
+/* Victim search when the table is full: at most this many list heads. */
+#define SIG_EVICT_LOOK       8
+
+/* LRU classes of clients (what eviction keeps). */
+#define SIG_LRU_CANDIDATE 0     /* unconfirmed: a probe, R1, a login */
+#define SIG_LRU_PROTECTED 1     /* session connected (step 9) or SN open */
+
+struct sig_addr_ent {
+	uint8_t  addr[16];
+	uint32_t next;          /* hash chain (or free list) */
+	uint32_t first;         /* its first client */
+	uint8_t  n;             /* its clients */
+	uint8_t  in_use;
+};
+
 /* The client table, and the session tracker its clients' sessions live
  * in (owned by the engine, not by the table). */
 struct sig_clients {
 	struct sig_client *clients;
-	uint32_t *buckets;
-	uint32_t *dense;        /* in-use client slots */
+	struct sig_addr_ent *addrs;     /* max_clients entries */
+	uint32_t *buckets;              /* address chains */
+	uint8_t  *bucket_len;
 	uint32_t n_clients;
 	uint32_t max_clients;
 	uint32_t bucket_mask;
+	uint64_t seed;          /* of the address hash */
 	uint32_t free_head;     /* released entries */
 	uint32_t never_used;    /* entries from here on were never used */
-	uint64_t limit_hits;    /* a new client found the table full */
+	uint32_t addr_free, addr_never_used;
+	uint32_t lru_head[2], lru_tail[2];  /* per class, least recent first */
+	uint64_t limit_hits;    /* a new client was not tracked */
+	uint64_t evictions;     /* clients evicted to make room */
+	uint64_t walk_steps;    /* entries visited by look-ups (tests) */
+	uint32_t walk_max;      /* longest single walk (tests) */
 	struct session_tracker *sessions;
 };
 
@@ -109,6 +152,8 @@ uint32_t sig_addr_hash(const uint8_t a[16]);
 int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 		     struct session_tracker *sessions);
 void sig_clients_free(struct sig_clients *t);
+/* Pin the address hash's seed (tests; the default is per process). */
+void sig_clients_seed(struct sig_clients *t, uint64_t seed);
 /* Remove clients idle for expiry_us at now_us, except those with an open
  * session or SN connection. */
 void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
@@ -117,7 +162,11 @@ void sig_clients_expire(struct sig_clients *t, uint64_t now_us,
 /* Find a client (port 0: the most recently active one of that address). */
 struct sig_client *sig_client_find(struct sig_clients *t,
 				   const uint8_t addr[16], uint16_t port);
-/* Find or create; NULL when the table is full (limit_hits).  With a
+/* Find or create; NULL when no room can be made (limit_hits): when the
+ * table is full, or the address has SIG_CLIENTS_PER_ADDR clients, the
+ * least recently active candidate (no connected session, no SN connection
+ * open) is evicted (evictions; its session, if any, ends as evicted);
+ * clients with a connected session or an open SN connection stay.  With a
  * port, an (address, 0) entry without a session or open SN connection is
  * adopted (it was the same client's TCP-only evidence). */
 struct sig_client *sig_client_get(struct sig_clients *t,

@@ -76,7 +76,8 @@ struct sig_flow {
 	uint32_t aux;         /* machine-specific (e.g. client slot index) */
 	uint8_t  version;     /* skypeVersion guess */
 	uint8_t  flags;
-	uint16_t pad_;
+	uint16_t client_gen;  /* with SF_CLIENT: the client's generation
+				 (a reused slot is another client) */
 };
 
 #endif

@@ -34,4 +34,7 @@ void stats_print(const struct probe_stats *st, FILE *out)
 	fprintf(out, "client limit hits:   %" PRIu64 "\n", st->clients_limit_hits);
 	fprintf(out, "time outliers:       %" PRIu64 "\n", st->time_outliers);
 	fprintf(out, "clock jumps:         %" PRIu64 "\n", st->clock_jumps);
+	fprintf(out, "clients evicted:     %" PRIu64 "\n", st->clients_evicted);
+	fprintf(out, "sessions evicted:    %" PRIu64 " (connected %" PRIu64
+		")\n", st->sessions_evicted, st->sessions_evicted_connected);
 }

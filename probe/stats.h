@@ -24,7 +24,10 @@ struct probe_stats {
 	uint64_t flow_table_bytes;      /* memory the flow table reserved */
 	uint64_t records_not_sent;      /* export failures, all collectors */
 	uint64_t sessions_exported;
-	uint64_t clients_limit_hits;    /* signature client table full */
+	uint64_t clients_limit_hits;    /* signature: a client not tracked */
+	uint64_t clients_evicted;       /* signature: evicted to make room */
+	uint64_t sessions_evicted;      /* session table full */
+	uint64_t sessions_evicted_connected; /* ... connected ones */
 	uint64_t time_outliers;         /* packets stamped far off the clock */
 	uint64_t clock_jumps;           /* capture time gaps believed */
 	uint64_t first_ts_ms;           /* observation time window */

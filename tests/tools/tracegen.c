@@ -3,6 +3,8 @@
  * signature (NGNI-SKYPE-06b, as consolidated in SIGNATURE.md).
  *
  *   tracegen --list                      scenario names
+ *   tracegen --list-floods               the flood scenarios (issue 9):
+ *                                        not in --list or --all
  *   tracegen SCENARIO OUT.pcap           write one scenario
  *   tracegen --all DIR                   write DIR/SCENARIO.pcap for all
  *   tracegen --describe SCENARIO         what the scenario holds, in words
@@ -35,7 +37,6 @@
 #define MSEC       ((uint64_t)1000)
 #define T0_US      ((uint64_t)1153821600 * SEC)  /* 2006-07-25 10:00:00 UTC */
 #define STEP_US    (15 * MSEC)            /* default gap after a packet */
-#define MAX_CONNS  512
 #define MAX_SESS   64
 #define MAX_PAYLOAD 4096
 
@@ -61,6 +62,7 @@ struct tg_conn {
 	const char *role;
 	int      sess;           /* index in tg.sess of its session, -1 none
 				    (a conn whose role is "none" has none) */
+	uint32_t flood;          /* flood probe: its flood session + 1 */
 };
 
 struct tg_sess {
@@ -89,10 +91,15 @@ struct tg {
 	size_t   npkts, cap_pkts;
 	uint8_t *frames;
 	size_t   nframes, cap_frames;
-	int      nconns;
-	struct tg_conn conns[MAX_CONNS];
+	int      nconns, cap_conns;
+	struct tg_conn *conns;
 	int      nsess;
 	struct tg_sess sess[MAX_SESS];
+	/* flood scenarios (issue 9): each spoofed probe starts a session of
+	 * its own; only their number and start times are kept (ascending) */
+	uint32_t nflood, cap_flood;
+	uint64_t *flood_start;
+	uint32_t *flood_id;
 	const char *seqid_note;  /* text for --expect, or NULL */
 };
 
@@ -158,8 +165,13 @@ static int conn_new(struct tg *tg, uint8_t proto, const char *a, uint16_t ap,
 	struct tg_conn *c;
 	int va, vb;
 
-	if (tg->nconns >= MAX_CONNS)
-		die("too many connections");
+	if (tg->nconns == tg->cap_conns) {
+		tg->cap_conns = tg->cap_conns ? tg->cap_conns * 2 : 256;
+		tg->conns = realloc(tg->conns,
+				    (size_t)tg->cap_conns * sizeof(*tg->conns));
+		if (tg->conns == NULL)
+			die("out of memory");
+	}
 	c = &tg->conns[tg->nconns];
 	memset(c, 0, sizeof(*c));
 	va = pcapw_addr(c->tmpl.src, a);
@@ -1321,6 +1333,96 @@ static void scn_seqid(struct tg *tg)
 	tg->seqid_note = "seqid host=192.0.2.80 requests=6 first=0x4a10 step=2";
 }
 
+/* ---- scenarios: floods (issue 9) ------------------------------------ */
+
+/*
+ * One spoofed partial probe at ts: U1 (18 bytes, [3] = 0x02) and an
+ * 18-byte answer ([3] = 0x02) 2 us later: a positive probe, so a session
+ * of its own.  ts is odd: real traffic runs on whole milliseconds, so no
+ * flood packet shares a microsecond with it (session ids stay exact).
+ */
+static void flood_pair(struct tg *tg, const char *src, uint16_t sport,
+		       const char *dst, uint16_t dport, uint64_t ts)
+{
+	uint8_t b[18];
+	int ci = conn_new(tg, PCAPW_PROTO_UDP, src, sport, dst, dport, 0);
+
+	if (tg->nflood == tg->cap_flood) {
+		tg->cap_flood = tg->cap_flood ? tg->cap_flood * 2 : 1024;
+		tg->flood_start = realloc(tg->flood_start, tg->cap_flood *
+					  sizeof(*tg->flood_start));
+		tg->flood_id = realloc(tg->flood_id, tg->cap_flood *
+				       sizeof(*tg->flood_id));
+		if (!tg->flood_start || !tg->flood_id)
+			die("out of memory");
+	}
+	tg->conns[ci].role = "udp-probe-pos";
+	tg->conns[ci].sess = -1;
+	tg->conns[ci].flood = ++tg->nflood;
+	tg->now = ts;
+	rnd_fill(tg, b, sizeof(b));
+	b[2] = 0x02;
+	udp_send(tg, ci, 0, b, sizeof(b));
+	tg->now = ts + 2;
+	rnd_fill(tg, b, sizeof(b));
+	b[2] = 0x02;
+	tg->flood_start[tg->nflood - 1] = tg->now;
+	udp_send(tg, ci, 1, b, sizeof(b));
+}
+
+#define FLOOD_SPAN_US (24 * SEC)    /* many-clients' real traffic */
+
+/* pairs spoofed probes over FLOOD_SPAN_US, on top of many-clients.
+ * one_source: all from 172.16.0.1, UDP ports 1024-65535 in turn (then
+ * the next destination, so that every pair is a new flow); else each
+ * from its own address, 172.16.0.1 upwards, port 7777. */
+static void flood(struct tg *tg, uint32_t pairs, int one_source)
+{
+	uint64_t gap = (FLOOD_SPAN_US / pairs) & ~(uint64_t)1;
+	char src[32], dst[32];
+
+	scn_many_clients(tg);
+	if (gap < 4)
+		die("flood too dense");
+	for (uint32_t k = 0; k < pairs; k++) {
+		uint32_t a = k + 1;
+		uint16_t sport = 7777;
+
+		if (one_source) {
+			snprintf(src, sizeof(src), "172.16.0.1");
+			sport = (uint16_t)(1024 + k % 64512);
+			snprintf(dst, sizeof(dst), "203.0.113.%u",
+				 200 + k / 64512);
+		} else {
+			snprintf(src, sizeof(src), "172.%u.%u.%u",
+				 16 + (a >> 16), (a >> 8) & 0xff, a & 0xff);
+			snprintf(dst, sizeof(dst), "203.0.113.200");
+		}
+		flood_pair(tg, src, sport, dst, 33033,
+			   T0_US + (uint64_t)k * gap + 1);
+	}
+}
+
+static void scn_flood_many_sources(struct tg *tg)
+{
+	flood(tg, 70000, 0);
+}
+
+static void scn_flood_one_source(struct tg *tg)
+{
+	flood(tg, 100000, 1);
+}
+
+static void scn_flood_many_sources_1m(struct tg *tg)
+{
+	flood(tg, 500000, 0);
+}
+
+static void scn_flood_one_source_1m(struct tg *tg)
+{
+	flood(tg, 500000, 1);
+}
+
 /* ---- scenarios: look-alikes (must stay "not Skype") ----------------- */
 
 /* A TLS 1.2 ClientHello with SNI, in a TLS 1.0 record. */
@@ -2231,11 +2333,39 @@ static const struct scenario scenarios[] = {
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
+/* Floods: not in --list (their spoofed sessions end as the probe's
+ * eviction policy decides, so --records gives the real sessions exactly
+ * and only the number of spoofed ones); --list-floods names them. */
+static const struct scenario floods[] = {
+	{ "flood-many-sources", scn_flood_many_sources,
+	  "many-clients (20 real sessions) with 70,000 spoofed sources "
+	  "172.16.0.1 upwards interleaved over 24 s, each one partial "
+	  "probe (U1 18 bytes, answer 18 bytes, [3] = 0x02) to "
+	  "203.0.113.200:33033: 70,000 more sessions, never connected; "
+	  "140,000 flood packets." },
+	{ "flood-one-source", scn_flood_one_source,
+	  "many-clients with 100,000 spoofed partial probes from one "
+	  "address, 172.16.0.1, UDP ports 1024-65535 in turn (then the next "
+	  "super node, 203.0.113.200, .201): each a new client and session; "
+	  "200,000 flood packets." },
+	{ "flood-many-sources-1m", scn_flood_many_sources_1m,
+	  "As flood-many-sources with 500,000 sources (1,000,000 flood "
+	  "packets): the benchmark's." },
+	{ "flood-one-source-1m", scn_flood_one_source_1m,
+	  "As flood-one-source with 500,000 probes (1,000,000 flood "
+	  "packets): the benchmark's." },
+};
+
+#define N_FLOODS (sizeof(floods) / sizeof(floods[0]))
+
 static const struct scenario *find_scenario(const char *name)
 {
 	for (size_t i = 0; i < N_SCENARIOS; i++)
 		if (strcmp(scenarios[i].name, name) == 0)
 			return &scenarios[i];
+	for (size_t i = 0; i < N_FLOODS; i++)
+		if (strcmp(floods[i].name, name) == 0)
+			return &floods[i];
 	return NULL;
 }
 
@@ -2267,6 +2397,9 @@ static struct tg *generate(const struct scenario *s)
 
 static void tg_free(struct tg *tg)
 {
+	free(tg->conns);
+	free(tg->flood_start);
+	free(tg->flood_id);
 	free(tg->pkts);
 	free(tg->frames);
 	free(tg);
@@ -2371,8 +2504,10 @@ static void print_rec(const struct tg *tg, const struct rec *r, FILE *out)
 		proto_name(t->proto), a, r->fwd ? t->dport : t->sport,
 		b, r->fwd ? t->sport : t->dport, r->pk[0], r->oc[0],
 		r->pk[1], r->oc[1], r->role,
-		strcmp(r->role, "none") != 0 && r->sess >= 0 ?
-		tg->sess[r->sess].id : 0, t->vlan_id, r->end,
+		strcmp(r->role, "none") == 0 ? 0 :
+		tg->conns[r->conn].flood ?
+		tg->flood_id[tg->conns[r->conn].flood - 1] :
+		r->sess >= 0 ? tg->sess[r->sess].id : 0, t->vlan_id, r->end,
 		r->start / MSEC);
 }
 
@@ -2394,9 +2529,12 @@ static struct rec *rec_open(struct rec *recs, size_t *n, struct conn_sim *cs,
 static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 		       struct rec *recs)
 {
-	struct conn_sim cs[MAX_CONNS];
+	struct conn_sim *cs = calloc((size_t)tg->nconns + 1, sizeof(*cs));
 	size_t n = 0;
 	uint64_t last_ts = tg->npkts ? tg->pkts[tg->npkts - 1].ts : 0;
+
+	if (cs == NULL)
+		die("out of memory");
 
 	for (int i = 0; i < tg->nconns; i++)
 		cs[i] = (struct conn_sim){ -1, 0, 0, 0 };
@@ -2454,6 +2592,7 @@ static size_t simulate(const struct tg *tg, uint64_t idle, uint64_t active,
 		else if (r && idle && last_ts - r->last >= idle)
 			r->end = "idle";
 	}
+	free(cs);
 	return n;
 }
 
@@ -2474,6 +2613,8 @@ static void print_sessions(const struct tg *tg, FILE *out)
 			s->start_ts / MSEC, s->connected_ts / MSEC,
 			s->end_ts / MSEC);
 	}
+	if (tg->nflood)
+		fprintf(out, "flood-sessions %u\n", tg->nflood);
 }
 
 /*
@@ -2500,16 +2641,38 @@ static void session_end_time(const struct tg *tg, struct tg_sess *s,
 /* The probe numbers sessions from 1 in the order they start (step 4, R1
  * on 443, T4 on 80); sessions starting in the same microsecond keep the
  * scenario's order. */
+static uint32_t floods_before(const struct tg *tg, uint64_t ts)
+{
+	uint32_t lo = 0, hi = tg->nflood;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (tg->flood_start[mid] < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Flood sessions never start in the same microsecond as another. */
 static void session_ids(struct tg *tg)
 {
 	for (int i = 0; i < tg->nsess; i++) {
 		struct tg_sess *s = &tg->sess[i];
 
-		s->id = 1;
+		s->id = 1 + floods_before(tg, s->start_ts);
 		for (int j = 0; j < tg->nsess; j++)
 			if (tg->sess[j].start_ts < s->start_ts ||
 			    (tg->sess[j].start_ts == s->start_ts && j < i))
 				s->id++;
+	}
+	for (uint32_t k = 0; k < tg->nflood; k++) {
+		tg->flood_id[k] = 1 + k;
+		for (int j = 0; j < tg->nsess; j++)
+			if (tg->sess[j].start_ts < tg->flood_start[k])
+				tg->flood_id[k]++;
 	}
 }
 
@@ -2544,13 +2707,13 @@ static int records(const struct scenario *s, uint64_t idle_s,
 static void expect_totals(const struct scenario *s, FILE *out)
 {
 	struct tg *tg = generate(s);
-	uint32_t pk[MAX_CONNS][2];
-	uint64_t oc[MAX_CONNS][2];
-	int first[MAX_CONNS];
+	uint32_t (*pk)[2] = calloc((size_t)tg->nconns + 1, sizeof(*pk));
+	uint64_t (*oc)[2] = calloc((size_t)tg->nconns + 1, sizeof(*oc));
+	int *first = calloc((size_t)tg->nconns + 1, sizeof(*first));
 	char a[64], b[64];
 
-	memset(pk, 0, sizeof(pk));
-	memset(oc, 0, sizeof(oc));
+	if (!pk || !oc || !first)
+		die("out of memory");
 	for (int i = 0; i < tg->nconns; i++)
 		first[i] = -1;
 	for (size_t i = 0; i < tg->npkts; i++) {
@@ -2574,6 +2737,9 @@ static void expect_totals(const struct scenario *s, FILE *out)
 			r ? t->sport : t->dport, pk[i][0], oc[i][0], pk[i][1],
 			oc[i][1]);
 	}
+	free(pk);
+	free(oc);
+	free(first);
 	tg_free(tg);
 }
 
@@ -2582,7 +2748,7 @@ static void expect_totals(const struct scenario *s, FILE *out)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: tracegen --list\n"
+		"usage: tracegen --list | --list-floods\n"
 		"       tracegen SCENARIO OUT.pcap\n"
 		"       tracegen --all DIR\n"
 		"       tracegen --describe SCENARIO\n"
@@ -2669,6 +2835,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < N_SCENARIOS; i++)
 			printf("%s\n", scenarios[i].name);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--list-floods") == 0) {
+		for (size_t i = 0; i < N_FLOODS; i++)
+			printf("%s\n", floods[i].name);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "--all") == 0)

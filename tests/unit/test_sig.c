@@ -12,6 +12,7 @@
 #include "session.h"
 #include "module_config.h"
 #include "sig.h"
+#include "sig_client.h"
 
 #define T0 1700000000000000ULL  /* microseconds */
 #define MS(us) ((us) / 1000)
@@ -28,6 +29,11 @@ struct env {
 	struct sig_engine *se;
 	struct session_rec recs[MAX_RECS];
 	int n;
+	/* floods: count every record, keep only those of client keep */
+	int count_only;
+	uint8_t keep[16];
+	uint64_t n_all;
+	uint64_t n_evicted;
 };
 
 struct tflow {
@@ -75,6 +81,12 @@ static void emit_cb(void *ctx, const struct session_rec *s)
 {
 	struct env *e = ctx;
 
+	if (e->count_only) {
+		e->n_all++;
+		e->n_evicted += s->end_reason == SESS_END_EVICTED;
+		if (memcmp(s->client, e->keep, 16) != 0)
+			return;
+	}
 	ck_assert_int_lt(e->n, MAX_RECS);
 	e->recs[e->n++] = *s;
 }
@@ -1826,6 +1838,9 @@ START_TEST(test_nat_clients)
 }
 END_TEST
 
+/* Issue 9: a full table makes room by evicting the least recently active
+ * candidate (its probe-only session ends as evicted); expired clients make
+ * room too. */
 START_TEST(test_client_limit)
 {
 	struct env e;
@@ -1847,17 +1862,193 @@ START_TEST(test_client_limit)
 		ck_assert_uint_eq(u[i].f.role, ROLE_UDP_PROBE_POS);
 	}
 	ck_assert_uint_eq(counters(&e).clients, 2);
-	ck_assert_uint_eq(counters(&e).client_limit_hits, 1);
-	ck_assert_uint_eq(counters(&e).sessions_started, 2);
-	ck_assert_uint_eq(u[2].f.session_id, 0);
+	ck_assert_uint_eq(counters(&e).client_limit_hits, 0);
+	ck_assert_uint_eq(counters(&e).client_evictions, 1);
+	ck_assert_uint_eq(counters(&e).sessions_started, 3);
+	ck_assert_uint_eq(u[2].f.session_id, 3);
+	ck_assert_int_eq(e.n, 1);       /* the first client's session */
+	ck_assert_uint_eq(e.recs[0].session_id, 1);
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_EVICTED);
+	ck_assert_uint_eq(e.recs[0].end_ms, MS(T0 + 3000));
 	/* expired clients make room again */
 	sig_expire(e.se, T0 + 4000 * SEC);
 	ck_assert_uint_eq(counters(&e).clients, 0);
-	ck_assert_int_eq(e.n, 2);
+	ck_assert_int_eq(e.n, 3);
 	probe(&e, &u[2], T0 + 4001 * SEC, 0x0102, 18, 0, 18, 0x02);
 	ck_assert_uint_eq(counters(&e).clients, 1);
+	ck_assert_uint_eq(u[2].f.session_id, 4);
+	env_done(&e);
+}
+END_TEST
+
+/* A positive probe then the v1.4 handshake from c:cport to sn:snport:
+ * connected (step 9), its SN connection left open in *tcp. */
+static void connect_client(struct env *e, struct tflow *udp,
+			   struct tflow *tcp, const uint8_t c[16],
+			   uint16_t cport, const uint8_t sn[16],
+			   uint16_t snport, uint64_t ts)
+{
+	tf_init(udp, 17, c, cport, sn, snport);
+	probe(e, udp, ts, 0x0100, 18, 0, 18, 0x02);
+	tf_init(tcp, 6, c, 1030, sn, snport);
+	tcp_open(e, tcp, ts + 10000);
+	handshake(e, tcp, ts + 20000, 14, 200, 16);
+	ck_assert_uint_eq(tcp->f.role, ROLE_SN_CONNECTION);
+}
+
+/* Connected clients are never evicted for a new candidate: with every
+ * entry connected, the new client is not tracked (limit hit). */
+START_TEST(test_client_limit_keeps_connected)
+{
+	struct env e;
+	struct net n;
+	struct tflow u[3], t[2];
+	uint8_t c[3][16];
+
+	net_init(&n);
+	memset(&e, 0, sizeof(e));
+	config_defaults(&e.cfg);
+	e.cfg.max_clients = 2;
+	env_start(&e);
+	for (int i = 0; i < 3; i++)
+		v4(c[i], 10, 0, 1, i + 1);
+	connect_client(&e, &u[0], &t[0], c[0], 5555, n.sn1, 40001, T0);
+	connect_client(&e, &u[1], &t[1], c[1], 5555, n.sn2, 40002, T0 + SEC);
+	tf_init(&u[2], 17, c[2], 5555, n.sn1, 40001);
+	probe(&e, &u[2], T0 + 2 * SEC, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(counters(&e).clients, 2);
+	ck_assert_uint_eq(counters(&e).client_limit_hits, 1);
+	ck_assert_uint_eq(counters(&e).client_evictions, 0);
+	ck_assert_uint_eq(u[2].f.session_id, 0);
+	ck_assert_int_eq(e.n, 0);
+	/* once a session ends (step 11) its client may give way */
+	sig_flow_end(e.se, &t[0].f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 1);
+	probe(&e, &u[2], T0 + 3 * SEC, 0x0102, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(counters(&e).client_evictions, 1);
 	ck_assert_uint_eq(u[2].f.session_id, 3);
 	env_done(&e);
+}
+END_TEST
+
+/* One spoofed partial probe (U1 18 bytes, U4 18 bytes) from addr:port. */
+static void spoof_pair(struct env *e, const uint8_t addr[16], uint16_t port,
+		       const uint8_t sn[16], uint64_t ts)
+{
+	struct tflow u;
+
+	tf_init(&u, 17, addr, port, sn, 33000);
+	probe(e, &u, ts, 0x0100, 18, 0, 18, 0x02);
+}
+
+/*
+ * Issue 9, blinding: more spoofed sources than the table holds, each one
+ * partial probe (a candidate with a probe-only session), around a real
+ * client that probes, connects and talks.  The real session is found,
+ * connected, and survives the flood; the flood evicts only its own.
+ */
+static void flood_around_real(int one_source)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t;
+	uint8_t spoof[16];
+	const uint32_t max = 64, nflood = 5000;
+	uint64_t ts = T0;
+
+	net_init(&n);
+	memset(&e, 0, sizeof(e));
+	config_defaults(&e.cfg);
+	e.cfg.max_clients = max;
+	e.cfg.max_sessions = max;
+	e.count_only = 1;
+	memcpy(e.keep, n.c, 16);
+	env_start(&e);
+	v4(spoof, 198, 18, 0, 1);
+	for (uint32_t i = 0; i < nflood; i++, ts += 1000) {
+		if (!one_source)
+			v4(spoof, 198, 18, (int)(i >> 8), (int)(i & 0xff));
+		spoof_pair(&e, spoof, (uint16_t)(one_source ? 1024 + i : 7777),
+			   n.boot, ts);
+		if (i == nflood / 2)
+			connect_client(&e, &u, &t, n.c, 5555, n.sn1, 40001,
+				       ts);
+		if (i > nflood / 2 && i % 100 == 0)
+			msg(&e, &t, i % 200 == 0, ts, 40, 0x55);
+	}
+	ck_assert_uint_eq(counters(&e).client_limit_hits, 0);
+	ck_assert_uint_ge(counters(&e).client_evictions, nflood - max);
+	ck_assert_uint_eq(counters(&e).sessions_evicted_connected, 0);
+	ck_assert_int_eq(e.n, 0);       /* the real session still open */
+	sig_flow_end(e.se, &t.f, END_OF_FLOW);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_SN_CLOSED);
+	ck_assert_uint_ne(e.recs[0].connected_ms, 0);
+	ck_assert_uint_eq(e.recs[0].client_port, 5555);
+	env_done(&e);
+}
+
+START_TEST(test_flood_many_sources)
+{
+	flood_around_real(0);
+}
+END_TEST
+
+START_TEST(test_flood_one_source)
+{
+	flood_around_real(1);
+}
+END_TEST
+
+/*
+ * Issue 9, CPU: every look-up of the client table is bounded.  One
+ * address with 20,000 ports (the old table chained them all on one
+ * bucket), and 20,000 addresses: the longest walk stays within the
+ * address chain bound plus the per-address cap, and the mean is small.
+ */
+START_TEST(test_flood_bounded_walks)
+{
+	struct session_tracker *st = session_tracker_new(1024, NULL, NULL);
+	struct sig_clients t;
+	uint8_t a[16], b[16];
+	const uint32_t N = 20000;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(sig_clients_init(&t, 4096, st), 0);
+	v4(a, 198, 18, 0, 1);
+	for (uint32_t i = 0; i < N; i++) {
+		struct sig_client *c = sig_client_get(&t, a,
+						      (uint16_t)(1 + i), i);
+
+		ck_assert_ptr_nonnull(c);
+		sig_session_ensure(&t, c, i, MODE_UDP_TCP, 0);
+		ck_assert_ptr_nonnull(sig_client_known(&t, a));
+	}
+	ck_assert_uint_le(t.walk_max, SIG_ADDR_CHAIN_MAX +
+			  SIG_CLIENTS_PER_ADDR);
+	ck_assert_uint_le(t.n_clients, SIG_CLIENTS_PER_ADDR);
+	ck_assert_uint_eq(t.evictions, N - SIG_CLIENTS_PER_ADDR);
+	/* 3 look-ups per round, each at most 1 address + 16 clients */
+	ck_assert_uint_le(t.walk_steps, (uint64_t)N * 3 *
+			  (1 + SIG_CLIENTS_PER_ADDR + 1));
+	t.walk_steps = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		struct sig_client *c;
+
+		v4(b, 100 + (int)(i >> 16), (int)((i >> 8) & 0xff),
+		   (int)(i & 0xff), 9);
+		c = sig_client_get(&t, b, 7777, N + i);
+		ck_assert_ptr_nonnull(c);
+		sig_session_ensure(&t, c, N + i, MODE_UDP_TCP, 0);
+	}
+	ck_assert_uint_le(t.walk_max, SIG_ADDR_CHAIN_MAX +
+			  SIG_CLIENTS_PER_ADDR);
+	ck_assert_uint_eq(t.n_clients, 4096);
+	ck_assert_uint_eq(t.limit_hits, 0);
+	/* seeded hash, 4096 buckets: about one address per chain */
+	ck_assert_uint_le(t.walk_steps, (uint64_t)N * 8);
+	sig_clients_free(&t);
+	session_tracker_free(st);
 }
 END_TEST
 
@@ -1885,6 +2076,49 @@ START_TEST(test_session_limit)
 	probe(&e, &a, T0 + 2 * SEC, 0x0102, 18, 0, 18, 0x02);
 	ck_assert_uint_eq(a.f.session_id, 3);
 	ck_assert_int_eq(e.n, 2);
+	env_done(&e);
+}
+END_TEST
+
+/* Issue 9: a full session table evicts the unconnected session with the
+ * least recent evidence, not the older connected one; connected ones go
+ * only when every open session is connected. */
+START_TEST(test_session_limit_keeps_connected)
+{
+	struct env e;
+	struct net n;
+	struct tflow u, t, b, c, d;
+	uint8_t c3[16];
+
+	net_init(&n);
+	memset(&e, 0, sizeof(e));
+	config_defaults(&e.cfg);
+	e.cfg.max_sessions = 2;
+	env_start(&e);
+	connect_client(&e, &u, &t, n.c, 5555, n.sn1, 40001, T0);
+	ck_assert_uint_eq(t.f.session_id, 1);
+	tf_init(&b, 17, n.c2, 5555, n.sn1, 40001);
+	probe(&e, &b, T0 + SEC, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(b.f.session_id, 2);
+	v4(c3, 10, 0, 0, 7);
+	tf_init(&c, 17, c3, 5555, n.sn2, 40002);
+	probe(&e, &c, T0 + 2 * SEC, 0x0100, 18, 0, 18, 0x02);
+	ck_assert_uint_eq(c.f.session_id, 3);
+	ck_assert_int_eq(e.n, 1);
+	ck_assert_uint_eq(e.recs[0].session_id, 2);     /* not 1 */
+	ck_assert_uint_eq(e.recs[0].end_reason, SESS_END_EVICTED);
+	ck_assert_uint_eq(counters(&e).session_limit_hits, 1);
+	ck_assert_uint_eq(counters(&e).sessions_evicted_connected, 0);
+	/* session 3 connects too: now both are connected, and the one
+	 * silent the longest (1) gives way */
+	tf_init(&d, 6, c3, 1030, n.sn2, 40002);
+	tcp_open(&e, &d, T0 + 3 * SEC);
+	handshake(&e, &d, T0 + 3 * SEC + 1000, 14, 200, 16);
+	ck_assert_uint_eq(d.f.role, ROLE_SN_CONNECTION);
+	probe(&e, &b, T0 + 4 * SEC, 0x0102, 18, 0, 18, 0x02);
+	ck_assert_int_eq(e.n, 2);
+	ck_assert_uint_eq(e.recs[1].session_id, 1);
+	ck_assert_uint_eq(counters(&e).sessions_evicted_connected, 1);
 	env_done(&e);
 }
 END_TEST
@@ -2066,7 +2300,12 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_nat_restricted_client);
 	tcase_add_test(tc, test_login_2006);
 	tcase_add_test(tc, test_client_limit);
+	tcase_add_test(tc, test_client_limit_keeps_connected);
+	tcase_add_test(tc, test_flood_many_sources);
+	tcase_add_test(tc, test_flood_one_source);
+	tcase_add_test(tc, test_flood_bounded_walks);
 	tcase_add_test(tc, test_session_limit);
+	tcase_add_test(tc, test_session_limit_keeps_connected);
 	tcase_add_test(tc, test_disabled_and_reconfigure);
 	tcase_add_test(tc, test_truncated_payloads);
 	tcase_add_test(tc, test_flow_state_size);
