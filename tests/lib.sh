@@ -13,8 +13,23 @@ set -eu
 PY="python3 $top_srcdir/tests/e2e/records.py"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skyprobe-e2e.XXXXXX")
+# Background processes a test left running (it failed half-way) are
+# stopped, and killed if they ignore SIGTERM (nfacctd does), so that the
+# final wait cannot hang.  jobs goes to a file: dash runs $(jobs -p) in a
+# subshell, which has no jobs.
 cleanup() {
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	jobs -p > "$T/.jobs" 2>/dev/null || true
+	left=$(cat "$T/.jobs" 2>/dev/null || true)
+	for p in $left; do kill "$p" 2>/dev/null || true; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		alive=
+		for p in $left; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $left; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$T"
 }
