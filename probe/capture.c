@@ -88,6 +88,7 @@ struct capture {
 	struct bpf_program prog;
 	int     has_prog;
 	int     live;
+	int     nanosec;        /* libpcap: a nanosecond file, read as such */
 	int     linktype;
 	char    source[256];
 	char    err[PCAP_ERRBUF_SIZE + 300];
@@ -544,6 +545,8 @@ static int open_pcapng(struct capture *c, const char *file, const char *filter,
 	if (n < sizeof(head))
 		memset(head + n, 0, sizeof(head) - n);
 	memcpy(&magic, head, sizeof(magic));
+	c->nanosec = magic == PCAP_MAGIC_NS ||
+		     magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	if (n == sizeof(head) && magic == PCAPNG_SHB_TYPE) {
 		c->ng = pcapng_open(fp, head, n, c->source, filter, err,
 				    errlen);
@@ -580,7 +583,7 @@ static int open_file(struct capture *c, const char *file, const char *filter,
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	FILE *fp;
-	int rc;
+	int rc, prec;
 
 	snprintf(c->source, sizeof(c->source), "%s",
 		 strcmp(file, "-") ? file : "standard input");
@@ -589,10 +592,13 @@ static int open_file(struct capture *c, const char *file, const char *filter,
 	rc = open_pcapng(c, file, filter, &fp, err, errlen);
 	if (rc)
 		return rc > 0 ? 0 : -1;
-	c->p = fp ? pcap_fopen_offline_with_tstamp_precision(fp,
-			PCAP_TSTAMP_PRECISION_MICRO, ebuf) :
-		    pcap_open_offline_with_tstamp_precision(file,
-			PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	/* A nanosecond file is read at its own precision: libpcap would
+	 * scale its fraction after sign-extending it, which the in-place
+	 * reader (and the file) never does; pcap_next_one() scales. */
+	prec = c->nanosec ? PCAP_TSTAMP_PRECISION_NANO :
+			    PCAP_TSTAMP_PRECISION_MICRO;
+	c->p = fp ? pcap_fopen_offline_with_tstamp_precision(fp, prec, ebuf) :
+		    pcap_open_offline_with_tstamp_precision(file, prec, ebuf);
 	if (!c->p && fp)
 		fclose(fp);
 	if (!c->p) {
@@ -686,7 +692,8 @@ static enum capture_status pcap_next_one(struct capture *c,
 			(uint64_t)h->ts.tv_sec * 1000000u +
 			(uint64_t)h->ts.tv_usec :
 			(uint64_t)(uint32_t)h->ts.tv_sec * 1000000u +
-			(uint32_t)h->ts.tv_usec;
+			(c->nanosec ? (uint32_t)h->ts.tv_usec / 1000u :
+				      (uint32_t)h->ts.tv_usec);
 		pk->linktype = c->linktype;
 		return CAPTURE_PACKET;
 	case 0:

@@ -540,6 +540,37 @@ START_TEST(huge_time_fields_both_readers)
 }
 END_TEST
 
+/* The same in a nanosecond file: its fraction, 2^31 and more, is scaled
+ * as the file's unsigned number by both readers (libpcap scaled it after
+ * sign-extending it; found by fuzz_capture). */
+START_TEST(huge_nanosecond_fraction_both_readers)
+{
+	struct img m = { 0 };
+	struct capture_opts o = { .snaplen = 65535 };
+	struct capture *c;
+	char err[512] = "", dev[32];
+	int p[2];
+	const uint64_t want = 7ULL * 1000000u + 2801795072u / 1000u;
+
+	file_header(&m, MAGIC_NS, 65535, 1);
+	record(&m, 7, 2801795072u, 14, 14, 0, 14);
+	c = open_img(&m, NULL);
+	expect_packet(c, 14, 14, want, 0);
+	done(c);
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], m.b, m.len), (ssize_t)m.len);
+	close(p[1]);
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
+	o.file = dev;
+	c = capture_open(&o, err, sizeof(err));
+	ck_assert_msg(c != NULL, "open: %s", err);
+	expect_packet(c, 14, 14, want, 0);
+	capture_close(c);
+	close(p[0]);
+}
+END_TEST
+
 static Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -564,6 +595,7 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, truncated_at_record_boundary);
 	tcase_add_test(tc, truncated_under_a_batch);
 	tcase_add_test(tc, huge_time_fields_both_readers);
+	tcase_add_test(tc, huge_nanosecond_fraction_both_readers);
 	suite_add_tcase(s, tc);
 	return s;
 }
