@@ -12,6 +12,13 @@
 #include <stdint.h>
 
 struct capture;
+struct fanout_site;
+
+/* How a live interface is read (capture.live_reader). */
+enum capture_live_reader {
+	LIVE_RING,               /* the probe's own TPACKET_V3 ring, batched */
+	LIVE_LIBPCAP,            /* libpcap's, one packet per call */
+};
 
 struct capture_opts {
 	const char *file;        /* capture file or "-", or NULL */
@@ -20,6 +27,9 @@ struct capture_opts {
 	uint32_t    snaplen;
 	int         promiscuous;
 	uint64_t    buffer_size; /* kernel buffer bytes, 0 = libpcap default */
+	int         live_reader; /* enum capture_live_reader */
+	uint16_t    fanout_group;/* live: join this fanout group, 0 = none */
+	const struct fanout_site *fanout_site; /* its key (fanout.h) */
 };
 
 /* What capture_next() returned. */

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "capture.h"
 
 #define MAX_FILE_BYTES   (1024 * 1024)
 #define MAX_SECTION_KEYS 24
@@ -29,7 +30,7 @@
 
 enum val_type {
 	V_STR, V_U32, V_U16, V_BOOL, V_DURATION, V_SIZE,
-	V_LEVEL, V_DEST, V_PROFILE, V_KIND, V_PORT,
+	V_LEVEL, V_DEST, V_PROFILE, V_KIND, V_READER, V_PORT,
 	V_PREFIXES, V_ADDRS, V_COLLECTORS
 };
 
@@ -81,6 +82,8 @@ static const struct key_spec capture_keys[] = {
 	CK("promiscuous", V_BOOL, promiscuous, 0, 1),
 	CK("buffer_size", V_SIZE, buffer_size, 0, INT_MAX),
 	CK("user", V_STR, user, 0, 0),
+	CK("workers", V_U32, workers, 1, CFG_MAX_WORKERS),
+	CK("live_reader", V_READER, live_reader, 0, 0),
 };
 
 static const struct key_spec flows_keys[] = {
@@ -167,6 +170,9 @@ static const struct name_value bool_names[] = {
 	{ "on", 1 }, { "off", 0 }, { NULL, 0 }
 };
 
+static const struct name_value reader_names[] = {
+	{ "ring", LIVE_RING }, { "libpcap", LIVE_LIBPCAP }, { NULL, 0 }
+};
 static const char *kind_label[] = { "tcp", "udp", "file" };
 
 /* ---- small value parsers ------------------------------------------------ */
@@ -280,6 +286,8 @@ void config_defaults(struct skyprobe_config *cfg)
 	cfg->observation_domain = 1;
 	cfg->snaplen = 65535;
 	cfg->promiscuous = 1;
+	cfg->workers = 1;
+	cfg->live_reader = LIVE_RING;
 	cfg->idle_timeout_s = 30;
 	cfg->active_timeout_s = 300;
 	cfg->max_flows = 1048576;
@@ -431,6 +439,9 @@ static void expectation(const struct key_spec *k, char *buf, size_t size)
 		break;
 	case V_KIND:
 		snprintf(buf, size, "tcp, udp or file");
+		break;
+	case V_READER:
+		snprintf(buf, size, "ring or libpcap");
 		break;
 	case V_PREFIXES:
 		snprintf(buf, size, "a list of prefixes such as "
@@ -688,6 +699,7 @@ static void load_named(struct load_ctx *ctx, const struct key_spec *k,
 	case V_LEVEL:   table = level_names; break;
 	case V_DEST:    table = dest_names; break;
 	case V_PROFILE: table = profile_names; break;
+	case V_READER:  table = reader_names; break;
 	default:        table = kind_names; break;
 	}
 	if (len >= sizeof(text) || memchr(s, '\0', len) != NULL) {
@@ -707,6 +719,7 @@ static void load_named(struct load_ctx *ctx, const struct key_spec *k,
 	case V_PROFILE:
 		*(enum export_profile *)field = (enum export_profile)v;
 		break;
+	case V_READER:  *(int *)field = v; break;
 	default:
 		*(enum collector_kind *)field = (enum collector_kind)v;
 		break;
@@ -1546,6 +1559,9 @@ static void print_value(FILE *out, const struct key_spec *k,
 	case V_KIND:
 		fputs(value_name(kind_names,
 				 *(const enum collector_kind *)field), out);
+		break;
+	case V_READER:
+		fputs(value_name(reader_names, *(const int *)field), out);
 		break;
 	default:
 		print_list(out, k, base);

@@ -19,6 +19,7 @@
 #define CFG_MAX_COLLECTORS EXPORT_MAX_COLLECTORS
 #define CFG_MAX_PREFIXES   64
 #define CFG_MAX_SERVERS    VALUES_MAX_ADDRS
+#define CFG_MAX_WORKERS 64
 #define CFG_STR            256
 
 struct skyprobe_config {
@@ -36,6 +37,8 @@ struct skyprobe_config {
 	int      promiscuous;
 	uint64_t buffer_size;           /* kernel buffer, bytes; 0 = default */
 	char     user[CFG_STR];         /* drop privileges to */
+	uint32_t workers;               /* metering threads, 1 = none */
+	int      live_reader;           /* enum capture_live_reader */
 
 	/* flows */
 	uint32_t idle_timeout_s;

@@ -19,8 +19,9 @@
  *    continuation record of the same flow.
  *  - A timeout of 0 disables that timeout.
  *  - Packets whose timestamp goes backwards never move last_us backwards;
- *    the LRU list is then only approximately ordered, which at worst delays
- *    an idle expiry by the amount of reordering (less than the clock step).
+ *    a flow is seen at the clock's time, so one stamped behind it
+ *    (reordered, less than the clock step) has its idle expiry delayed by
+ *    the amount of reordering, and the LRU list stays exactly ordered.
  *
  * Time: expiry follows the table's clock, not each packet's stamp.  The
  * clock is the newest packet time believed; it never moves by more than
@@ -51,7 +52,8 @@
  * packet, ended, and the packet starts the next record.  Two consecutive
  * packets wrong by the same far amount are believed (the clock comes back
  * when the next two right ones agree).  Expiry compares each flow's
- * seen_us, its last packet's time unless the clock went back since.
+ * seen_us: the clock's time at its last packet (that packet's own time
+ * unless it came out of order), or the clock's after it went back.
  *
  * TCP: RST in either direction ends the flow at that packet (END_OF_FLOW).
  * After FIN in both directions the flow waits, as YAF does, for the last
@@ -568,7 +570,8 @@ static void clock_confirm(struct flow_table *ft)
 	struct flow *f;
 
 	ft->cand = 0;
-	ft->jumps++;
+	if (ft->cand_flow != FLOW_NIL)  /* observed ones: their own table's */
+		ft->jumps++;
 	if (t < ft->clock_us)
 		clock_rewind(ft, t);
 	ft->clock_us = t;
@@ -634,7 +637,8 @@ static void clock_decide(struct flow_table *ft, uint64_t t)
 		clock_confirm(ft);
 	} else {
 		ft->cand = 0;
-		ft->outliers++;
+		if (ft->cand_flow != FLOW_NIL)
+			ft->outliers++;
 	}
 }
 
@@ -663,6 +667,17 @@ static uint64_t clock_packet(struct flow_table *ft, uint64_t t,
 	if (t > ft->clock_us)
 		ft->clock_us = t;
 	return t;
+}
+
+void flow_table_observe(struct flow_table *ft, uint64_t ts_us)
+{
+	int candidate;
+
+	/* A candidate seen here has no flow here (cand_flow stays FLOW_NIL):
+	 * it moves this clock as it moves the owner's, and is counted once,
+	 * by the table that holds its flow. */
+	clock_packet(ft, ts_us, &candidate);
+	expire_to(ft, ft->clock_us);
 }
 
 void flow_table_expire(struct flow_table *ft, uint64_t now_us)
@@ -824,6 +839,12 @@ static struct flow *update(struct flow_table *ft, const struct pkt_view *pv,
 
 	f = &ft->flows[i];
 	account(f, pv, dir);
+	/* Idle time runs on the clock: a packet stamped behind it (reordered,
+	 * within the step) refreshes its flow as of the clock, so the LRU list
+	 * is exactly in seen_us order and expiry ends exactly the flows idle
+	 * for idle_us, whatever else the table holds (N workers' tables end
+	 * the flows one table would). */
+	f->seen_us = ft->clock_us;
 	lru_touch(ft, i);
 	if (candidate) {
 		ft->cand_flow = i;

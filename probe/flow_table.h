@@ -129,6 +129,14 @@ struct flow *flow_table_lookup(struct flow_table *ft,
  * ends. */
 void flow_table_expire(struct flow_table *ft, uint64_t now_us);
 
+/*
+ * A packet stamped ts_us was accounted by another table (another worker):
+ * this table's clock moves exactly as if the packet were its own, so that
+ * N tables fed one capture's packets between them age and judge time as
+ * one table would.
+ */
+void flow_table_observe(struct flow_table *ft, uint64_t ts_us);
+
 /* The clock: the newest packet time believed (0 before any packet). */
 uint64_t flow_table_clock(const struct flow_table *ft);
 /* Packets whose time was not believed (accounted at the clock's time). */

@@ -29,13 +29,16 @@
 #include "capture.h"
 #include "decode.h"
 #include "export.h"
+#include "fanout.h"
 #include "flow_table.h"
+#include "meter.h"
 #include "log.h"
 #include "module_config.h"
 #include "progress.h"
 #include "sig.h"
 #include "stats.h"
 #include "summary.h"
+#include "worker.h"
 
 #define EXIT_CAPTURE_FAILED 1
 #define EXIT_USAGE          2
@@ -50,20 +53,19 @@ static volatile sig_atomic_t got_hup;
 struct probe {
 	struct skyprobe_config cfg;
 	struct logger log;
-	struct capture *cap;
-	struct flow_table *ft;
-	struct sig_engine *sig;
+	struct capture *cap;        /* live with workers: the pool's first */
+	struct meter m;             /* one thread: the whole path */
+	struct worker_pool *pool;   /* -w N > 1 */
+	struct meter reader;        /* workers, file: decodes and hands out */
+	struct fanout_site site;    /* workers, live: the fanout key */
 	struct exporter *ex;
 	struct probe_stats st;
 	struct summary *sum;        /* Skype summary, NULL when not wanted */
 	struct progress prog;
 	int show_progress;
 	unsigned progress_since;    /* packets since the progress check */
-	uint64_t last_ts_us;        /* the flow table's clock */
 	uint64_t next_stats_s;      /* statistics record, wall time */
 	uint64_t last_tick_s;
-	int sig_on;
-	uint8_t link_warned[512 / 8]; /* link types already warned about */
 	int argc;
 	char **argv;
 };
@@ -82,6 +84,10 @@ static void usage(FILE *out)
 "  -s, --snaplen N          snap length in bytes (default 65535)\n"
 "  -p, --no-promisc         do not put the interface in promiscuous mode\n"
 "  -B, --buffer-size SIZE   kernel capture buffer, e.g. 64MiB\n"
+"  -w, --workers N          metering threads, 1 to 64 (default 1): packets\n"
+"                           are spread by the site's inside host address\n"
+"      --live-reader R      ring (the probe's own batched ring, default) or\n"
+"                           libpcap\n"
 "  -U, --user USER          drop privileges to USER once the capture is open;\n"
 "                           the collectors are opened as USER\n"
 "Flows:\n"
@@ -122,6 +128,7 @@ static void usage(FILE *out)
 enum long_only {
 	OPT_CHECK_CONFIG = 256, OPT_PEN, OPT_ELEMENTS, OPT_STATS_INTERVAL,
 	OPT_NO_SIGNATURE, OPT_NO_VLAN_KEY, OPT_SUMMARY, OPT_PROGRESS,
+	OPT_LIVE_READER,
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +139,8 @@ static const struct option long_opts[] = {
 	{"no-promisc", no_argument, NULL, 'p'},
 	{"buffer-size", required_argument, NULL, 'B'},
 	{"user", required_argument, NULL, 'U'},
+	{"workers", required_argument, NULL, 'w'},
+	{"live-reader", required_argument, NULL, OPT_LIVE_READER},
 	{"idle-timeout", required_argument, NULL, 'I'},
 	{"active-timeout", required_argument, NULL, 'A'},
 	{"max-flows", required_argument, NULL, 'm'},
@@ -153,7 +162,7 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
-static const char short_opts[] = "r:i:f:s:pB:U:I:A:m:o:P:d:c:qvhV";
+static const char short_opts[] = "r:i:f:s:pB:U:w:I:A:m:o:P:d:c:qvhV";
 
 struct cli {
 	const char *config_file;
@@ -232,6 +241,22 @@ static int apply_option(struct skyprobe_config *cfg, struct cli *cli,
 		if (value_parse_size(arg, &cfg->buffer_size) < 0) {
 			fprintf(stderr, "skyprobe: -B: '%s' is not a size such "
 				"as 64MiB\n", arg);
+			return -1;
+		}
+		return 0;
+	case 'w':
+		if (parse_uint("-w", arg, CFG_MAX_WORKERS, &v) < 0 || v < 1)
+			return -1;
+		cfg->workers = (uint32_t)v;
+		return 0;
+	case OPT_LIVE_READER:
+		if (!strcmp(arg, "ring"))
+			cfg->live_reader = LIVE_RING;
+		else if (!strcmp(arg, "libpcap"))
+			cfg->live_reader = LIVE_LIBPCAP;
+		else {
+			fprintf(stderr, "skyprobe: --live-reader: '%s' is not "
+				"ring or libpcap\n", arg);
 			return -1;
 		}
 		return 0;
@@ -391,23 +416,13 @@ static uint64_t wall_seconds(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-/* --- pipeline callbacks ------------------------------------------------- */
+/* --- what the meters complete goes to export ----------------------------- */
 
-static void on_flow_packet(void *ctx, struct flow *f,
-			   const struct pkt_view *pv, int dir)
+static void export_flow(void *ctx, const struct flow *f,
+			enum flow_end_reason r)
 {
 	struct probe *pr = ctx;
 
-	if (pr->sig_on)
-		sig_packet(pr->sig, f, pv, dir);
-}
-
-static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason r)
-{
-	struct probe *pr = ctx;
-
-	if (pr->sig)
-		sig_flow_end(pr->sig, f, r);
 	exporter_flow(pr->ex, f, r);
 	if (pr->sum)
 		summary_flow(pr->sum, f);
@@ -416,7 +431,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason r)
 		pr->st.flows_evicted++;
 }
 
-static void on_session_end(void *ctx, const struct session_rec *s)
+static void export_session(void *ctx, const struct session_rec *s)
 {
 	struct probe *pr = ctx;
 
@@ -426,30 +441,62 @@ static void on_session_end(void *ctx, const struct session_rec *s)
 	pr->st.sessions_exported++;
 }
 
-/* --- the loop ------------------------------------------------------------ */
+/* --- statistics ------------------------------------------------------------ */
+
+/* What every meter counted: the probe's own, or the reader's and the
+ * workers'.  *sig is zeroed when no signature runs. */
+static void gather(struct probe *pr, struct worker_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (pr->pool) {
+		worker_pool_counters(pr->pool, t);
+		meter_counters_add(&t->packets, &pr->reader.c);
+		return;
+	}
+	t->packets = pr->m.c;
+	if (pr->m.ft) {
+		t->flows_active = flow_table_active(pr->m.ft);
+		t->flow_table_bytes = flow_table_memory(pr->m.ft);
+		t->time_outliers = flow_table_time_outliers(pr->m.ft);
+		t->clock_jumps = flow_table_clock_jumps(pr->m.ft);
+	}
+	if (pr->m.sig) {
+		sig_get_counters(pr->m.sig, &t->sig);
+		t->have_sig = 1;
+	}
+	if (pr->cap)
+		capture_drops(pr->cap, &t->kernel_dropped, &t->iface_dropped);
+}
 
 static void refresh_stats(struct probe *pr)
 {
-	struct sig_counters sc;
+	struct worker_totals t;
+	struct probe_stats *st = &pr->st;
 
-	/* Set-up may have failed after the exporter, before the table. */
-	if (pr->ft) {
-		pr->st.flows_active = flow_table_active(pr->ft);
-		pr->st.flow_table_bytes = flow_table_memory(pr->ft);
-		pr->st.time_outliers = flow_table_time_outliers(pr->ft);
-		pr->st.clock_jumps = flow_table_clock_jumps(pr->ft);
-	}
-	pr->st.records_not_sent = exporter_not_sent(pr->ex);
-	capture_drops(pr->cap, &pr->st.kernel_dropped, &pr->st.iface_dropped);
-	if (pr->sig) {
-		sig_get_counters(pr->sig, &sc);
-		pr->st.clients_limit_hits = sc.client_limit_hits;
-		pr->st.clients_evicted = sc.client_evictions;
-		pr->st.sessions_evicted = sc.session_limit_hits;
-		pr->st.sessions_evicted_connected =
-			sc.sessions_evicted_connected;
+	gather(pr, &t);
+	st->packets_read = t.packets.packets_read;
+	st->octets_read = t.packets.octets_read;
+	st->packets_decoded = t.packets.packets_decoded;
+	memcpy(st->rejected, t.packets.rejected, sizeof(st->rejected));
+	st->first_ts_ms = t.packets.first_ts_ms;
+	st->last_ts_ms = t.packets.last_ts_ms;
+	st->flows_active = t.flows_active;
+	st->flow_table_bytes = t.flow_table_bytes;
+	st->time_outliers = t.time_outliers;
+	st->clock_jumps = t.clock_jumps;
+	st->kernel_dropped = t.kernel_dropped;
+	st->iface_dropped = t.iface_dropped;
+	st->records_not_sent = exporter_not_sent(pr->ex);
+	if (t.have_sig) {
+		st->clients_limit_hits = t.sig.client_limit_hits;
+		st->clients_evicted = t.sig.client_evictions;
+		st->sessions_evicted = t.sig.session_limit_hits;
+		st->sessions_evicted_connected =
+			t.sig.sessions_evicted_connected;
 	}
 }
+
+/* --- reload ---------------------------------------------------------------- */
 
 /*
  * The file's FILE:LINE:COLUMN report, logged line by line: a daemon
@@ -497,9 +544,12 @@ static void reload_config(struct probe *pr)
 	    strcmp(next.read_file, pr->cfg.read_file) ||
 	    strcmp(next.bpf_filter, pr->cfg.bpf_filter) ||
 	    next.snaplen != pr->cfg.snaplen ||
-	    next.max_flows != pr->cfg.max_flows)
-		log_warn(&pr->log, "reload: capture source, filter, snap length "
-			 "and flow table size cannot change live; kept");
+	    next.max_flows != pr->cfg.max_flows ||
+	    next.workers != pr->cfg.workers ||
+	    next.live_reader != pr->cfg.live_reader)
+		log_warn(&pr->log, "reload: capture source, filter, snap length, "
+			 "workers, reader and flow table size cannot change "
+			 "live; kept");
 	export_config_from(&ec, &next);
 	if (exporter_reconfigure(pr->ex, &ec) < 0) {
 		if (pr->cfg.user[0])
@@ -508,15 +558,10 @@ static void reload_config(struct probe *pr)
 			  "keeping the running configuration");
 		return;
 	}
-	flow_table_set_timeouts(pr->ft, (uint64_t)next.idle_timeout_s * 1000000u,
-				(uint64_t)next.active_timeout_s * 1000000u);
-	if (pr->sig) {
-		struct sig_config sc;
-
-		sig_config_from(&sc, &next);
-		sig_engine_reconfigure(pr->sig, &sc);
-	}
-	pr->sig_on = pr->sig && next.sig_enabled;
+	if (pr->pool)
+		worker_pool_reconfigure(pr->pool, &next);
+	else
+		meter_reconfigure(&pr->m, &next);
 	pr->log.level = next.log_level;
 	/* Keep what cannot change live. */
 	memcpy(next.interface, pr->cfg.interface, sizeof(next.interface));
@@ -524,24 +569,26 @@ static void reload_config(struct probe *pr)
 	memcpy(next.bpf_filter, pr->cfg.bpf_filter, sizeof(next.bpf_filter));
 	next.snaplen = pr->cfg.snaplen;
 	next.max_flows = pr->cfg.max_flows;
+	next.workers = pr->cfg.workers;
+	next.live_reader = pr->cfg.live_reader;
 	pr->cfg = next;
 	log_info(&pr->log, "configuration reloaded");
 }
+
+/* --- the loops --------------------------------------------------------------- */
 
 /* The progress line of an offline run, when it is shown. */
 static void show_progress(struct probe *pr)
 {
 	struct progress_state ps = { 0 };
-	struct sig_counters sc;
+	struct worker_totals t;
 
+	gather(pr, &t);
 	ps.have_share = capture_progress(pr->cap, &ps.done, &ps.total) == 0;
-	ps.packets = pr->st.packets_read;
-	ps.flows_open = flow_table_active(pr->ft);
-	if (pr->sig) {
-		sig_get_counters(pr->sig, &sc);
-		ps.sessions_total = sc.sessions_started;
-		ps.sessions_open = sc.sessions_started - sc.sessions_ended;
-	}
+	ps.packets = t.packets.packets_read;
+	ps.flows_open = t.flows_active;
+	ps.sessions_total = t.sig.sessions_started;
+	ps.sessions_open = t.sig.sessions_started - t.sig.sessions_ended;
 	progress_update(&pr->prog, &ps);
 }
 
@@ -569,144 +616,204 @@ static void housekeeping(struct probe *pr)
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
 	}
-	if (capture_is_live(pr->cap)) {
-		/* A quiet link still ages its flows. */
+	if (!pr->pool && capture_is_live(pr->cap)) {
+		/* A quiet link still ages its flows (workers age theirs). */
 		uint64_t now_us = now * 1000000u;
 
-		if (now_us > pr->last_ts_us)
-			pr->last_ts_us = now_us;
-		flow_table_expire(pr->ft, pr->last_ts_us);
+		meter_tick(&pr->m, now_us > meter_clock(&pr->m) ? now_us :
+				   meter_clock(&pr->m));
 	}
 }
 
-/*
- * Packets are handled in batches: all are decoded, then the flow table is
- * asked to prefetch each one's bucket, then each bucket's first entry, and
- * only then is each packet accounted, in order.  The table's cache misses
- * (the table is far larger than the cache) thus overlap instead of
- * following one another.
- */
-#define BATCH 32         /* measured: 16 and 8 overlap fewer misses */
-
-struct batch {
-	struct capture_pkt pkt[BATCH];
-	struct pkt_view pv[BATCH];
-	uint32_t bucket[BATCH];
-	uint8_t ok[BATCH];          /* decoded */
-};
-
-/*
- * A packet of a link type that is not decoded (a pcapng interface, or
- * what a PPI header carries) is counted not-ip; the first of each type
- * says so once.
- */
-static void warn_link(struct probe *pr, const struct capture_pkt *pk)
+/* Progress and wall-clock work after n more packets. */
+static void after_packets(struct probe *pr, unsigned n, unsigned *since)
 {
-	int lt = decode_inner_linktype(pk->linktype, pk->data, pk->caplen);
-	const char *name;
-
-	if (lt < 0 || decode_linktype_supported(lt) ||
-	    (lt < 512 && (pr->link_warned[lt / 8] & (1u << (lt % 8)))))
-		return;
-	if (lt < 512)
-		pr->link_warned[lt / 8] |= (uint8_t)(1u << (lt % 8));
-	name = pcap_datalink_val_to_name(lt);
-	log_warn(&pr->log, "packet %" PRIu64 ": link type %d (%s)%s is not "
-		 "decoded: its packets are counted not-ip", pr->st.packets_read,
-		 lt, name ? name : "unknown", lt != pk->linktype ?
-		 ", carried in PPI," : "");
-}
-
-/* Decode one packet into b->pv[k]; counts what was read and rejected. */
-static void decode_one(struct probe *pr, struct batch *b, unsigned k)
-{
-	const struct capture_pkt *pk = &b->pkt[k];
-	enum decode_status ds;
-
-	pr->st.packets_read++;
-	pr->st.octets_read += pk->wirelen;
-	ds = decode_packet(pk->linktype, pk->data, pk->caplen, &b->pv[k]);
-	b->ok[k] = ds == DECODE_OK;
-	if (!b->ok[k]) {
-		pr->st.rejected[ds]++;
-		if (ds == DECODE_NOT_IP)
-			warn_link(pr, pk);
-		return;
+	/* The clock is read every 64 packets at most. */
+	if (pr->show_progress && (pr->progress_since += n) >= 64) {
+		pr->progress_since = 0;
+		show_progress(pr);
 	}
-	b->pv[k].ts_us = pk->ts_us;
-}
-
-static void account_packet(struct probe *pr, const struct pkt_view *pv,
-			   uint32_t bucket)
-{
-	uint64_t ts_us = pv->ts_us;
-
-	pr->st.packets_decoded++;
-	if (!pr->st.first_ts_ms)
-		pr->st.first_ts_ms = ts_us / 1000;
-	pr->st.last_ts_ms = ts_us / 1000;
-	flow_table_update_bucket(pr->ft, pv, bucket);
-	/* Not the packet's own time: one stamped far off would stall or
-	 * rush the signature's expiry (flow_table.c, "Time"). */
-	pr->last_ts_us = flow_table_clock(pr->ft);
-	if (pr->sig)
-		sig_expire(pr->sig, pr->last_ts_us);    /* throttles itself */
-}
-
-static void handle_batch(struct probe *pr, struct batch *b, unsigned n)
-{
-	unsigned k;
-
-	for (k = 0; k < n; k++) {
-		decode_one(pr, b, k);
-		if (b->ok[k])
-			b->bucket[k] = flow_table_prefetch_bucket(pr->ft,
-								  &b->pv[k]);
+	/* Wall-clock work every 4096 packets keeps it off the hot path; a
+	 * signal is served at the next batch. */
+	*since += n;
+	if (*since >= 4096 || got_hup || got_usr1) {
+		*since = 0;
+		housekeeping(pr);
 	}
-	for (k = 0; k < n; k++)
-		if (b->ok[k])
-			flow_table_prefetch_flow(pr->ft, b->bucket[k]);
-	for (k = 0; k < n; k++)
-		if (b->ok[k])
-			account_packet(pr, &b->pv[k], b->bucket[k]);
 }
 
-static int run(struct probe *pr)
+/* Returns 0 at the end of the source, -1 after a read error. */
+static int read_error(struct probe *pr)
 {
-	struct batch b;
+	if (got_stop)   /* the read was interrupted by INT/TERM */
+		return 0;
+	log_error(&pr->log, "%s", capture_error(pr->cap));
+	return -1;
+}
+
+/* One thread: the whole path runs here, export included. */
+static int run_single(struct probe *pr)
+{
+	struct meter_batch *b = malloc(sizeof(*b));
 	unsigned n, since = 0;
+	int rc = 0;
 
+	if (!b) {
+		log_error(&pr->log, "out of memory");
+		return -1;
+	}
 	for (;;) {
 		if (got_stop)
-			return 0;
-		switch (capture_next_batch(pr->cap, b.pkt, BATCH, &n)) {
+			break;
+		switch (capture_next_batch(pr->cap, b->pkt, METER_BATCH, &n)) {
 		case CAPTURE_PACKET:
-			handle_batch(pr, &b, n);
-			/* The clock is read every 64 packets at most. */
-			if (pr->show_progress && (pr->progress_since += n) >= 64) {
-				pr->progress_since = 0;
-				show_progress(pr);
+			meter_batch(&pr->m, b, n);
+			after_packets(pr, n, &since);
+			continue;
+		case CAPTURE_TIMEOUT:
+			housekeeping(pr);
+			continue;
+		case CAPTURE_EOF:
+			break;
+		case CAPTURE_ERROR:
+			rc = read_error(pr);
+			break;
+		}
+		break;
+	}
+	free(b);
+	meter_finish(&pr->m);
+	return rc;
+}
+
+/* Wait for every worker to finish, exporting what they complete. */
+static void drain_all(struct probe *pr, const struct meter_sink *sink)
+{
+	struct timespec pause = { 0, 1000000 };
+
+	while (!worker_pool_done(pr->pool))
+		if (!worker_pool_drain(pr->pool, sink, 4096)) {
+			housekeeping(pr);
+			nanosleep(&pause, NULL);
+		}
+}
+
+/* Workers, a file: this thread reads, decodes, hands out and exports. */
+static int run_file_workers(struct probe *pr)
+{
+	const struct meter_sink sink = { export_flow, export_session, pr };
+	struct capture_pkt pkt[METER_BATCH];
+	struct pkt_view pv;
+	unsigned n, k, since = 0;
+	int rc = 0, more = 1;
+
+	while (more && !got_stop) {
+		switch (capture_next_batch(pr->cap, pkt, METER_BATCH, &n)) {
+		case CAPTURE_PACKET:
+			for (k = 0; k < n; k++) {
+				if (!meter_decode(&pr->reader, &pkt[k], &pv))
+					continue;
+				worker_pool_push(pr->pool, &pv, &sink);
 			}
-			/* Wall-clock work every 4096 packets keeps it off the
-			 * hot path; a signal is served at the next batch. */
-			since += n;
-			if (since >= 4096 || got_hup || got_usr1) {
-				since = 0;
-				housekeeping(pr);
-			}
+			worker_pool_drain(pr->pool, &sink, 4096);
+			after_packets(pr, n, &since);
 			break;
 		case CAPTURE_TIMEOUT:
 			housekeeping(pr);
 			break;
 		case CAPTURE_EOF:
-			return 0;
+			more = 0;
+			break;
 		case CAPTURE_ERROR:
-			if (got_stop)   /* the read was interrupted by INT/TERM */
-				return 0;
-			log_error(&pr->log, "%s", capture_error(pr->cap));
+			rc = read_error(pr);
+			more = 0;
+			break;
+		}
+	}
+	worker_pool_stop(pr->pool, &sink);
+	drain_all(pr, &sink);
+	return rc;
+}
+
+/* Workers, live: each reads its own socket; this thread exports. */
+static int run_live_workers(struct probe *pr)
+{
+	const struct meter_sink sink = { export_flow, export_session, pr };
+	struct timespec pause = { 0, 1000000 };
+	const char *err;
+	int rc = 0;
+
+	while (!got_stop) {
+		unsigned got = worker_pool_drain(pr->pool, &sink, 4096);
+
+		housekeeping(pr);
+		if ((err = worker_pool_error(pr->pool)) != NULL) {
+			log_error(&pr->log, "%s", err);
+			rc = -1;
+			break;
+		}
+		if (!got)
+			nanosleep(&pause, NULL);
+	}
+	worker_pool_stop(pr->pool, &sink);
+	drain_all(pr, &sink);
+	return rc;
+}
+
+static int run(struct probe *pr)
+{
+	if (!pr->pool)
+		return run_single(pr);
+	return capture_is_live(pr->cap) ? run_live_workers(pr) :
+					   run_file_workers(pr);
+}
+
+/* --- set-up ----------------------------------------------------------------- */
+
+static struct capture *open_source(struct probe *pr,
+				   const struct capture_opts *co)
+{
+	struct capture *cap;
+	char err[512];
+
+	cap = capture_open(co, err, sizeof(err));
+	if (!cap) {
+		log_error(&pr->log, "%s", err);
+		return NULL;
+	}
+	if (!decode_linktype_supported(capture_linktype(cap))) {
+		log_error(&pr->log, "%s: link type %d (%s) is not supported: "
+			  "expected Ethernet, Linux cooked (SLL, SLL2), raw IP "
+			  "(12, 101, 228, 229), BSD loopback, PPP, Cisco HDLC, "
+			  "802.11 or PPI", co->file ? co->file : co->interface,
+			  capture_linktype(cap), capture_linktype_name(cap));
+		capture_close(cap);
+		return NULL;
+	}
+	return cap;
+}
+
+/*
+ * Live with workers: one socket per worker in one fanout group, spread by
+ * the inside host's address.  pr->cap is the first; the pool owns all.
+ */
+static int open_live_workers(struct probe *pr, struct capture_opts *co,
+			     struct capture **caps)
+{
+	unsigned n = pr->cfg.workers, i;
+
+	fanout_site_init(&pr->site, pr->cfg.internal, pr->cfg.n_internal);
+	co->fanout_site = &pr->site;
+	co->fanout_group = (uint16_t)(getpid() & 0xffff);
+	for (i = 0; i < n; i++) {
+		caps[i] = open_source(pr, co);
+		if (!caps[i]) {
+			while (i > 0)
+				capture_close(caps[--i]);
 			return -1;
 		}
 	}
+	return 0;
 }
 
 static int open_pipeline(struct probe *pr)
@@ -718,55 +825,53 @@ static int open_pipeline(struct probe *pr)
 		.snaplen = pr->cfg.snaplen,
 		.promiscuous = pr->cfg.promiscuous,
 		.buffer_size = pr->cfg.buffer_size,
+		.live_reader = pr->cfg.live_reader,
 	};
-	struct flow_table_cfg fc;
+	struct capture *caps[CFG_MAX_WORKERS];
+	const struct meter_sink sink = { export_flow, export_session, pr };
 	struct export_config ec;
-	char err[512];
+	unsigned n = pr->cfg.workers;
+	int live_workers = n > 1 && co.interface;
 
-	pr->cap = capture_open(&co, err, sizeof(err));
-	if (!pr->cap) {
-		log_error(&pr->log, "%s", err);
-		return EXIT_NO_SOURCE;
-	}
-	if (!decode_linktype_supported(capture_linktype(pr->cap))) {
-		log_error(&pr->log, "%s: link type %d (%s) is not supported: "
-			  "expected Ethernet, Linux cooked (SLL, SLL2), raw IP "
-			  "(12, 101, 228, 229), BSD loopback, PPP, Cisco HDLC, "
-			  "802.11 or PPI", co.file ? co.file : co.interface,
-			  capture_linktype(pr->cap),
-			  capture_linktype_name(pr->cap));
+	if (live_workers) {
+		if (open_live_workers(pr, &co, caps) < 0)
+			return EXIT_NO_SOURCE;
+		pr->cap = caps[0];
+	} else if (!(pr->cap = open_source(pr, &co))) {
 		return EXIT_NO_SOURCE;
 	}
 	/* Collectors are opened as the user: whatever it can open now, it can
 	 * open again later (rotation, recovery, reload). */
 	if (pr->cfg.user[0] && drop_privileges(pr->cfg.user, &pr->log) < 0)
-		return EXIT_USAGE;
+		goto fail;
 	export_config_from(&ec, &pr->cfg);
 	pr->ex = exporter_new(&ec, &pr->log);
 	if (!pr->ex) {
 		if (pr->cfg.user[0])
 			user_hint(pr);
+		if (live_workers) {
+			for (unsigned i = 0; i < n; i++)
+				capture_close(caps[i]);
+			pr->cap = NULL;
+		}
 		return EXIT_NO_EXPORT;
 	}
-	flow_table_cfg_from(&fc, &pr->cfg);
-	pr->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, pr);
-	if (!pr->ft) {
-		log_error(&pr->log, "cannot allocate a flow table of %u flows",
-			  fc.max_flows);
-		return EXIT_USAGE;
+	if (n == 1)
+		return meter_init(&pr->m, &pr->cfg, 0, 1, &sink, &pr->log) < 0 ?
+		       EXIT_USAGE : 0;
+	meter_init_decoder(&pr->reader, &pr->log);
+	pr->pool = worker_pool_start(&pr->cfg, n, live_workers ? caps : NULL,
+				     &pr->log);
+	if (live_workers)
+		pr->cap = pr->pool ? caps[0] : NULL;  /* the pool closes them */
+	return pr->pool ? 0 : EXIT_USAGE;
+fail:
+	if (live_workers) {
+		for (unsigned i = 0; i < n; i++)
+			capture_close(caps[i]);
+		pr->cap = NULL;
 	}
-	if (pr->cfg.sig_enabled) {
-		struct sig_config sc;
-
-		sig_config_from(&sc, &pr->cfg);
-		pr->sig = sig_engine_new(&sc, on_session_end, pr);
-		if (!pr->sig) {
-			log_error(&pr->log, "cannot allocate the signature tables");
-			return EXIT_USAGE;
-		}
-		pr->sig_on = 1;
-	}
-	return 0;
+	return EXIT_USAGE;
 }
 
 /*
@@ -824,16 +929,10 @@ static int close_extras(struct probe *pr, const struct cli *cli,
 	return rc;
 }
 
-/* End of capture: every open flow and session is exported, then the
- * statistics, then every collector is flushed and closed. */
+/* After run(), which ended every flow and session: the statistics, then
+ * every collector is flushed and closed. */
 static void close_pipeline(struct probe *pr, int quiet)
 {
-	if (pr->ft) {
-		flow_table_flush(pr->ft, END_FORCED);
-		pr->last_ts_us = flow_table_clock(pr->ft);
-	}
-	if (pr->sig)
-		sig_shutdown(pr->sig, pr->last_ts_us);
 	if (pr->ex && pr->cap) {
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
@@ -849,8 +948,10 @@ static void close_pipeline(struct probe *pr, int quiet)
 	if (pr->st.records_not_sent)
 		log_warn(&pr->log, "%" PRIu64 " records could not be sent",
 			 pr->st.records_not_sent);
-	sig_engine_free(pr->sig);
-	flow_table_free(pr->ft);
+	meter_free(&pr->m);
+	if (pr->pool && capture_is_live(pr->cap))
+		pr->cap = NULL;             /* the pool's, closed with it */
+	worker_pool_free(pr->pool);
 	capture_close(pr->cap);
 	log_close(&pr->log);
 }

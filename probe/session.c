@@ -46,6 +46,8 @@ struct session_tracker {
 	uint32_t free_head;     /* released slots */
 	uint32_t never_used;    /* slots from here on were never used */
 	uint32_t next_id;
+	uint32_t id_first;              /* ids are first, first + step, ...: */
+	uint32_t id_step;               /* workers share the id space */
 	uint32_t lru_head[N_CLS], lru_tail[N_CLS];  /* oldest evidence first */
 	session_emit_fn emit;
 	void *ctx;
@@ -72,10 +74,18 @@ struct session_tracker *session_tracker_new(uint32_t max_sessions,
 	st->free_head = SLOT_NIL;
 	for (int c = 0; c < N_CLS; c++)
 		st->lru_head[c] = st->lru_tail[c] = SLOT_NIL;
-	st->next_id = 1;
+	st->next_id = st->id_first = 1;
+	st->id_step = 1;
 	st->emit = emit;
 	st->ctx = ctx;
 	return st;
+}
+
+void session_tracker_set_ids(struct session_tracker *st, uint32_t first,
+			     uint32_t step)
+{
+	st->next_id = st->id_first = first ? first : 1;
+	st->id_step = step ? step : 1;
 }
 
 void session_tracker_free(struct session_tracker *st)
@@ -200,9 +210,10 @@ uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
 	memset(s, 0, sizeof(*s));
 	s->in_use = 1;
 	s->start_us = s->last_us = ts_us;
-	s->rec.session_id = st->next_id++;
-	if (st->next_id == 0)           /* 2^32 sessions later: skip 0 */
-		st->next_id = 1;
+	s->rec.session_id = st->next_id;
+	/* 2^32 sessions later: start over, never at 0 */
+	st->next_id = st->next_id > UINT32_MAX - st->id_step ? st->id_first :
+		      st->next_id + st->id_step;
 	memcpy(s->rec.client, client, 16);
 	s->rec.client_port = client_port;
 	s->rec.start_ms = ts_us / 1000;

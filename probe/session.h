@@ -90,6 +90,10 @@ struct session_counters {
 struct session_tracker *session_tracker_new(uint32_t max_sessions,
 					    session_emit_fn emit, void *ctx);
 void session_tracker_free(struct session_tracker *st);
+/* Ids first, first + step, first + 2 step, ...: worker k of n numbers its
+ * sessions k + 1, k + 1 + n, ..., so that ids are unique across workers. */
+void session_tracker_set_ids(struct session_tracker *st, uint32_t first,
+			     uint32_t step);
 
 /* Start a session; returns its id (never 0) and stores its slot.  Its
  * super node stays all-zero (port 0) until step 9 names one. */

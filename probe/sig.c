@@ -278,6 +278,9 @@ struct sig_engine *sig_engine_new(const struct sig_config *cfg,
 	se->cfg = *cfg;
 	path_cfg_set(&se->ctx.cfg, cfg);
 	se->sessions = session_tracker_new(cfg->max_sessions, emit, emit_ctx);
+	if (se->sessions)
+		session_tracker_set_ids(se->sessions, cfg->session_id_first,
+					cfg->session_id_step);
 	se->seqid = sig_seqid_cache_new();
 	if (sig_clients_init(&se->ctx.clients, cfg->max_clients,
 			     se->sessions) < 0 ||
@@ -336,6 +339,18 @@ void sig_expire(struct sig_engine *se, uint64_t now_us)
 void sig_shutdown(struct sig_engine *se, uint64_t now_us)
 {
 	session_shutdown(se->sessions, now_us);
+}
+
+/* Every counter is a uint64_t (a gauge or a count): workers add up. */
+void sig_counters_add(struct sig_counters *sum, const struct sig_counters *c)
+{
+	_Static_assert(sizeof(*c) % sizeof(uint64_t) == 0,
+		       "sig_counters holds uint64_t only");
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *v = (const uint64_t *)c;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		d[i] += v[i];
 }
 
 void sig_get_counters(const struct sig_engine *se, struct sig_counters *c)

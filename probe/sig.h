@@ -45,6 +45,8 @@ struct sig_config {
 	uint32_t max_sessions;
 	uint32_t client_expiry_s;
 	uint32_t session_timeout_s;
+	uint32_t session_id_first;      /* 0: 1 */
+	uint32_t session_id_step;       /* 0: 1 (workers: their number) */
 };
 
 struct sig_counters {
@@ -98,5 +100,6 @@ void sig_expire(struct sig_engine *se, uint64_t now_us);
 void sig_shutdown(struct sig_engine *se, uint64_t now_us);
 
 void sig_get_counters(const struct sig_engine *se, struct sig_counters *c);
+void sig_counters_add(struct sig_counters *sum, const struct sig_counters *c);
 
 #endif

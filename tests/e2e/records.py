@@ -11,6 +11,8 @@ so that the shell tests can compare them with diff.
                                 then the session records
   records.py records JSONL      flow and session records in the form of
                                 `tracegen --records`
+  records.py canon JSONL        the same, sorted, session ids renumbered
+                                in the order of the sessions' starts
   records.py nfdump RAW         one line per flow record of `nfdump -o raw`:
                                 "proto src sport dst dport vlan pf of pr or
                                 first last end icmp app"
@@ -392,6 +394,36 @@ def cmd_records(path):
 
 
 COMMANDS["records"] = cmd_records
+
+
+def cmd_canon(path):
+    """`records`, sorted, with session ids renumbered 1, 2, ... in the
+    order of their session records (start, client, super node, end): two
+    runs that found the same sessions under other ids (one worker, or
+    several numbering theirs apart) print the same text."""
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        cmd_records(path)
+    lines = buf.getvalue().splitlines()
+    sess = [l for l in lines if l.startswith("session id=")]
+
+    def order(line):
+        f = dict(kv.split("=", 1) for kv in line.split()[1:])
+        return (int(f["start_ms"]), f["client"], f["sn"], f["end_ms"])
+    new = {}
+    for line in sorted(sess, key=order):
+        new[re.match(r"session id=(\d+)", line).group(1)] = len(new) + 1
+
+    def renumber(m):
+        return "%s%s" % (m.group(1), new.get(m.group(2), "?" + m.group(2))
+                         if m.group(2) != "0" else "0")
+    out = [re.sub(r"(\bid=|\bsession=)(\d+)", renumber, l) for l in lines]
+    print("\n".join(sorted(out)))
+
+
+COMMANDS["canon"] = cmd_canon
 
 
 

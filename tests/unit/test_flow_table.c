@@ -890,6 +890,120 @@ START_TEST(test_stress_outliers)
 }
 END_TEST
 
+/* ---- N tables (workers) fed one capture: flow_table_observe ---------- */
+
+struct rec_log {
+	size_t n, cap;
+	struct { uint64_t start, last, oct; uint32_t src, pkts; int r; } *r;
+};
+
+static void log_end(void *ctx, struct flow *f, enum flow_end_reason r)
+{
+	struct rec_log *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->r = realloc(l->r, l->cap * sizeof(*l->r));
+		ck_assert_ptr_nonnull(l->r);
+	}
+	memset(&l->r[l->n], 0, sizeof(l->r[0]));    /* padding compared */
+	l->r[l->n].src = (uint32_t)f->key.src[12] << 24 |
+			 (uint32_t)f->key.src[13] << 16 |
+			 (uint32_t)f->key.src[14] << 8 | f->key.src[15];
+	l->r[l->n].start = f->start_us;
+	l->r[l->n].last = f->last_us;
+	l->r[l->n].oct = f->octets[0] + f->octets[1];
+	l->r[l->n].pkts = f->packets[0] + f->packets[1];
+	l->r[l->n].r = r;
+	l->n++;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(((struct rec_log *)0)->r[0]));
+}
+
+/*
+ * One table given every packet, and three given a third each by source
+ * address (as -w 3 spreads them) and the stamps of the others
+ * (flow_table_observe), end the same records: with packets reordered by
+ * more than the idle timeout, real gaps forward, the capture going back
+ * an hour, and single far-off stamps.
+ */
+START_TEST(test_observe_partitions)
+{
+	enum { N = 3, IDS = 300, PKTS = 200000 };
+	struct flow_table_cfg cfg = { .max_flows = 4096, .idle_us = 30000000,
+				      .active_us = 120000000 };
+	struct rec_log one = { 0 }, many = { 0 };
+	struct flow_table *ft1 = flow_table_new(&cfg, log_end, NULL, &one);
+	struct flow_table *ftn[N];
+	uint64_t x = 88172645463325252ULL, t = T0;
+
+	ck_assert_ptr_nonnull(ft1);
+	for (int k = 0; k < N; k++) {
+		ftn[k] = flow_table_new(&cfg, log_end, NULL, &many);
+		ck_assert_ptr_nonnull(ftn[k]);
+	}
+	for (int i = 0; i < PKTS; i++) {
+		struct pkt_view pv;
+		uint64_t ts;
+		uint32_t id;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		id = (uint32_t)(x % IDS);
+		t += x % 400000;                        /* 0.2 s on average */
+		if (i % 20011 == 10000)
+			t += 150000000;                 /* a gap: 2.5 min */
+		if (i == PKTS / 2)
+			t -= HOUR;                      /* the capture goes back */
+		ts = t;
+		if (x % 97 == 0)
+			ts -= 45000000;                 /* reordered, > idle */
+		if (i % 4999 == 77)
+			ts += (x & 1) ? 3 * HOUR : -3 * HOUR;   /* outlier */
+		pv = pkt(0x0a000000 + id, 1000, B, 443, UDP, ts, 100, 0);
+		flow_table_update(ft1, &pv);
+		for (int k = 0; k < N; k++) {
+			if ((int)(id % N) == k)
+				flow_table_update(ftn[k], &pv);
+			else
+				flow_table_observe(ftn[k], ts);
+		}
+	}
+	flow_table_flush(ft1, END_FORCED);
+	for (int k = 0; k < N; k++)
+		flow_table_flush(ftn[k], END_FORCED);
+	{
+		uint64_t out1 = flow_table_time_outliers(ft1), outn = 0;
+		uint64_t j1 = flow_table_clock_jumps(ft1), jn = 0;
+
+		for (int k = 0; k < N; k++) {
+			outn += flow_table_time_outliers(ftn[k]);
+			jn += flow_table_clock_jumps(ftn[k]);
+		}
+		ck_assert_uint_gt(out1, 10);
+		ck_assert_uint_gt(j1, 5);
+		ck_assert_uint_eq(outn, out1);
+		ck_assert_uint_eq(jn, j1);
+	}
+	ck_assert_uint_gt(one.n, (size_t)IDS * 5);
+	ck_assert_uint_eq(many.n, one.n);
+	qsort(one.r, one.n, sizeof(one.r[0]), rec_cmp);
+	qsort(many.r, many.n, sizeof(many.r[0]), rec_cmp);
+	for (size_t i = 0; i < one.n; i++)
+		ck_assert_msg(rec_cmp(&one.r[i], &many.r[i]) == 0,
+			      "record %zu differs", i);
+	flow_table_free(ft1);
+	for (int k = 0; k < N; k++)
+		flow_table_free(ftn[k]);
+	free(one.r);
+	free(many.r);
+}
+END_TEST
+
 static Suite *flow_table_suite(void)
 {
 	Suite *su = suite_create("flow_table");
@@ -919,6 +1033,7 @@ static Suite *flow_table_suite(void)
 	tcase_add_test(tc, test_gap_splits_own_flow);
 	tcase_add_test(tc, test_capture_goes_back);
 	tcase_add_test(tc, test_stress_outliers);
+	tcase_add_test(tc, test_observe_partitions);
 	suite_add_tcase(su, tc);
 	return su;
 }

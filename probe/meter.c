@@ -1,0 +1,243 @@
+/*
+ * meter.c - decode -> flow table -> signature, for one metering thread.
+ * See meter.h.
+ */
+#include "meter.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "module_config.h"
+
+static void on_flow_packet(void *ctx, struct flow *f,
+			   const struct pkt_view *pv, int dir)
+{
+	struct meter *m = ctx;
+
+	if (m->sig_on)
+		sig_packet(m->sig, f, pv, dir);
+}
+
+/* Step 11 and friends run before the record leaves the table. */
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason r)
+{
+	struct meter *m = ctx;
+
+	if (m->sig)
+		sig_flow_end(m->sig, f, r);
+	m->sink.flow(m->sink.ctx, f, r);
+}
+
+static void on_session_end(void *ctx, const struct session_rec *s)
+{
+	struct meter *m = ctx;
+
+	m->sink.session(m->sink.ctx, s);
+}
+
+static uint32_t share(uint32_t total, unsigned n)
+{
+	return (uint32_t)(((uint64_t)total + n - 1) / n);
+}
+
+int meter_init(struct meter *m, const struct skyprobe_config *cfg,
+	       unsigned index, unsigned n, const struct meter_sink *sink,
+	       struct logger *log)
+{
+	struct flow_table_cfg fc;
+
+	meter_init_decoder(m, log);
+	m->sink = *sink;
+	flow_table_cfg_from(&fc, cfg);
+	fc.max_flows = share(fc.max_flows, n);
+	m->ft = flow_table_new(&fc, on_flow_end, on_flow_packet, m);
+	if (!m->ft) {
+		log_error(log, "cannot allocate a flow table of %u flows",
+			  fc.max_flows);
+		return -1;
+	}
+	if (cfg->sig_enabled) {
+		struct sig_config sc;
+
+		sig_config_from(&sc, cfg);
+		sc.max_clients = share(sc.max_clients, n);
+		sc.max_sessions = share(sc.max_sessions, n);
+		sc.session_id_first = index + 1;
+		sc.session_id_step = n;
+		m->sig = sig_engine_new(&sc, on_session_end, m);
+		if (!m->sig) {
+			log_error(log, "cannot allocate the signature tables");
+			return -1;
+		}
+		m->sig_on = 1;
+	}
+	return 0;
+}
+
+void meter_init_decoder(struct meter *m, struct logger *log)
+{
+	memset(m, 0, sizeof(*m));
+	m->log = log;
+}
+
+void meter_free(struct meter *m)
+{
+	sig_engine_free(m->sig);
+	flow_table_free(m->ft);
+	m->sig = NULL;
+	m->ft = NULL;
+}
+
+/*
+ * A packet of a link type that is not decoded (a pcapng interface, or
+ * what a PPI header carries) is counted not-ip; the first of each type
+ * says so once.
+ */
+static void warn_link(struct meter *m, const struct capture_pkt *pk)
+{
+	int lt = decode_inner_linktype(pk->linktype, pk->data, pk->caplen);
+	const char *name;
+
+	if (lt < 0 || decode_linktype_supported(lt) ||
+	    (lt < 512 && (m->link_warned[lt / 8] & (1u << (lt % 8)))))
+		return;
+	if (lt < 512)
+		m->link_warned[lt / 8] |= (uint8_t)(1u << (lt % 8));
+	name = pcap_datalink_val_to_name(lt);
+	log_warn(m->log, "packet %" PRIu64 ": link type %d (%s)%s is not "
+		 "decoded: its packets are counted not-ip", m->c.packets_read,
+		 lt, name ? name : "unknown", lt != pk->linktype ?
+		 ", carried in PPI," : "");
+}
+
+int meter_decode(struct meter *m, const struct capture_pkt *pk,
+		 struct pkt_view *pv)
+{
+	enum decode_status ds;
+
+	m->c.packets_read++;
+	m->c.octets_read += pk->wirelen;
+	ds = decode_packet(pk->linktype, pk->data, pk->caplen, pv);
+	if (ds != DECODE_OK) {
+		m->c.rejected[ds]++;
+		if (ds == DECODE_NOT_IP)
+			warn_link(m, pk);
+		return 0;
+	}
+	pv->ts_us = pk->ts_us;
+	m->c.packets_decoded++;
+	if (!m->c.first_ts_ms)
+		m->c.first_ts_ms = pk->ts_us / 1000;
+	m->c.last_ts_ms = pk->ts_us / 1000;
+	return 1;
+}
+
+static void account_one(struct meter *m, const struct pkt_view *pv,
+			uint32_t bucket)
+{
+	flow_table_update_bucket(m->ft, pv, bucket);
+	/* Not the packet's own time: one stamped far off would stall or
+	 * rush the signature's expiry (flow_table.c, "Time"). */
+	if (m->sig)
+		sig_expire(m->sig, flow_table_clock(m->ft)); /* throttled */
+}
+
+void meter_batch(struct meter *m, struct meter_batch *b, unsigned n)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		b->ok[k] = (uint8_t)meter_decode(m, &b->pkt[k], &b->pv[k]);
+		if (b->ok[k])
+			b->bucket[k] = flow_table_prefetch_bucket(m->ft,
+								  &b->pv[k]);
+	}
+	for (k = 0; k < n; k++)
+		if (b->ok[k])
+			flow_table_prefetch_flow(m->ft, b->bucket[k]);
+	for (k = 0; k < n; k++)
+		if (b->ok[k])
+			account_one(m, &b->pv[k], b->bucket[k]);
+}
+
+static void observe(struct meter *m, uint64_t ts_us)
+{
+	flow_table_observe(m->ft, ts_us);
+	if (m->sig)
+		sig_expire(m->sig, flow_table_clock(m->ft)); /* throttled */
+}
+
+void meter_account(struct meter *m, const struct pkt_view *pv,
+		   const uint16_t *at, unsigned n, const uint64_t *times,
+		   unsigned n_times)
+{
+	uint32_t bucket[METER_BATCH];
+	unsigned k, i, len, t = 0;
+
+	for (i = 0; i < n; i += len) {
+		len = n - i < METER_BATCH ? n - i : METER_BATCH;
+		for (k = 0; k < len; k++)
+			bucket[k] = flow_table_prefetch_bucket(m->ft, &pv[i + k]);
+		for (k = 0; k < len; k++)
+			flow_table_prefetch_flow(m->ft, bucket[k]);
+		for (k = 0; k < len; k++) {
+			for (; t < at[i + k]; t++)
+				observe(m, times[t]);
+			account_one(m, &pv[i + k], bucket[k]);
+			t++;
+		}
+	}
+	for (; t < n_times; t++)
+		observe(m, times[t]);
+}
+
+void meter_tick(struct meter *m, uint64_t now_us)
+{
+	flow_table_expire(m->ft, now_us);
+	if (m->sig)
+		sig_expire(m->sig, flow_table_clock(m->ft));
+}
+
+uint64_t meter_clock(const struct meter *m)
+{
+	return m->ft ? flow_table_clock(m->ft) : 0;
+}
+
+void meter_finish(struct meter *m)
+{
+	if (!m->ft)
+		return;
+	flow_table_flush(m->ft, END_FORCED);
+	if (m->sig)
+		sig_shutdown(m->sig, flow_table_clock(m->ft));
+}
+
+void meter_reconfigure(struct meter *m, const struct skyprobe_config *cfg)
+{
+	flow_table_set_timeouts(m->ft, (uint64_t)cfg->idle_timeout_s * 1000000u,
+				(uint64_t)cfg->active_timeout_s * 1000000u);
+	if (m->sig) {
+		struct sig_config sc;
+
+		sig_config_from(&sc, cfg);
+		sig_engine_reconfigure(m->sig, &sc);
+	}
+	m->sig_on = m->sig && cfg->sig_enabled;
+}
+
+void meter_counters_add(struct meter_counters *sum,
+			const struct meter_counters *c)
+{
+	sum->packets_read += c->packets_read;
+	sum->octets_read += c->octets_read;
+	sum->packets_decoded += c->packets_decoded;
+	for (int i = 0; i < DECODE_STATUS_MAX; i++)
+		sum->rejected[i] += c->rejected[i];
+	if (c->first_ts_ms && (!sum->first_ts_ms ||
+			       c->first_ts_ms < sum->first_ts_ms))
+		sum->first_ts_ms = c->first_ts_ms;
+	if (c->last_ts_ms > sum->last_ts_ms)
+		sum->last_ts_ms = c->last_ts_ms;
+}

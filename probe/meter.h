@@ -1,0 +1,113 @@
+/*
+ * meter.h - the per-packet path of one metering thread: decode -> flow
+ * table -> signature.
+ *
+ * Owns one flow table, one signature engine and the counters of the
+ * packets it decodes.  What it completes (flow records, session records)
+ * goes to its owner's sink: the exporter itself when the probe runs one
+ * thread, a worker's queue to the export thread otherwise (worker.h).
+ * A meter without tables (meter_init_decoder) only decodes and counts:
+ * the file reader that hands packets to workers.
+ */
+#ifndef SKYPROBE_METER_H
+#define SKYPROBE_METER_H
+
+#include <stdint.h>
+
+#include "capture.h"
+#include "config.h"
+#include "decode.h"
+#include "flow_table.h"
+#include "log.h"
+#include "session.h"
+#include "sig.h"
+
+struct meter_sink {
+	void (*flow)(void *ctx, const struct flow *f, enum flow_end_reason r);
+	void (*session)(void *ctx, const struct session_rec *s);
+	void *ctx;
+};
+
+/* Counters of the packets a meter decoded (summed over meters). */
+struct meter_counters {
+	uint64_t packets_read;
+	uint64_t octets_read;          /* wire lengths */
+	uint64_t packets_decoded;
+	uint64_t rejected[DECODE_STATUS_MAX];
+	uint64_t first_ts_ms;          /* observation window, 0 = none */
+	uint64_t last_ts_ms;
+};
+
+struct meter {
+	struct flow_table *ft;         /* NULL: a decoder only */
+	struct sig_engine *sig;        /* NULL: signature off at start */
+	int sig_on;
+	struct meter_sink sink;
+	struct logger *log;
+	struct meter_counters c;
+	uint8_t link_warned[512 / 8];  /* link types already warned about */
+};
+
+/*
+ * Packets are handled in batches: all are decoded, then the flow table is
+ * asked to prefetch each one's bucket, then each bucket's first entry, and
+ * only then is each packet accounted, in order.  The table's cache misses
+ * (the table is far larger than the cache) thus overlap instead of
+ * following one another.
+ */
+#define METER_BATCH 32   /* measured: 16 and 8 overlap fewer misses */
+
+struct meter_batch {
+	struct capture_pkt pkt[METER_BATCH];
+	struct pkt_view pv[METER_BATCH];
+	uint32_t bucket[METER_BATCH];
+	uint8_t ok[METER_BATCH];       /* decoded */
+};
+
+/*
+ * Meter `index` of `n`: the flow table, client and session tables get
+ * 1/n of the configured capacity each, and session ids index + 1,
+ * index + 1 + n, ... so that they are unique across meters.  Returns 0,
+ * or -1 with the reason logged.
+ */
+int meter_init(struct meter *m, const struct skyprobe_config *cfg,
+	       unsigned index, unsigned n, const struct meter_sink *sink,
+	       struct logger *log);
+void meter_init_decoder(struct meter *m, struct logger *log);
+void meter_free(struct meter *m);
+
+/* Decode one packet into *pv and count it; 1 when it is to be metered. */
+int meter_decode(struct meter *m, const struct capture_pkt *pk,
+		 struct pkt_view *pv);
+
+/* Decode and account n packets of b. */
+void meter_batch(struct meter *m, struct meter_batch *b, unsigned n);
+
+/*
+ * A worker's share of the reader's packets: times[0..n_times) are the
+ * stamps of every packet the reader decoded, in order; pv[k] is the
+ * packet at times[at[k]] (ascending).  The others only move the clock
+ * (flow_table_observe), so that every worker's clock is the one a single
+ * meter's would be.
+ */
+void meter_account(struct meter *m, const struct pkt_view *pv,
+		   const uint16_t *at, unsigned n, const uint64_t *times,
+		   unsigned n_times);
+
+/* Time passes without a packet of this meter (another meter's packets,
+ * or the wall clock of a quiet link): flows and clients expire. */
+void meter_tick(struct meter *m, uint64_t now_us);
+
+/* The flow table's clock: the capture time the meter has reached. */
+uint64_t meter_clock(const struct meter *m);
+
+/* End of capture: every open flow ends (forced), then every session. */
+void meter_finish(struct meter *m);
+
+/* Timeouts, signature switches and lists of a reloaded configuration. */
+void meter_reconfigure(struct meter *m, const struct skyprobe_config *cfg);
+
+void meter_counters_add(struct meter_counters *sum,
+			const struct meter_counters *c);
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * worker.c - metering threads and their queues.  See worker.h.
+ *
+ * Two single-producer single-consumer rings per worker, indexed by
+ * free-running counters (C11 atomics, acquire/release; no lock):
+ *  - in: batches of decoded packets from the file reader, each with a
+ *    copy of its payloads (the reader's buffer is reused at its next
+ *    read), and the stamps of all packets read (struct in_batch);
+ *  - out: completed flow and session records, copied, to the export
+ *    thread.
+ * A side that finds its ring empty or full yields, then sleeps, 50 us at
+ * first and up to 1.6 ms: the rings are deep enough that a busy pipeline
+ * rarely waits, an idle one costs a few hundred wake-ups a second, and no
+ * thread spins on a core another one needs (there may be as few cores as
+ * threads).
+ * A lock guards only what a worker publishes (counters, a few times a
+ * second) and the reloaded configuration it picks up.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define IN_SLOTS     8
+#define IN_PKTS      64
+#define IN_TIMES     1024            /* every worker's packets' stamps */
+#define IN_BYTES     262144          /* the largest snap length */
+#define OUT_RECS     4096
+#define PUBLISH_EVERY 16             /* batches between counter updates */
+#define LIVE_TICK_PKTS 4096          /* packets between wall-clock looks */
+
+/*
+ * What the reader decoded, in order: the stamp of every packet (so that
+ * each worker's clock moves as one table's would, flow_table_observe), and
+ * this worker's packets, pv[k] being the one stamped times[at[k]].
+ */
+struct in_batch {
+	unsigned n;
+	unsigned n_times;
+	int      end;                    /* last batch: finish and stop */
+	uint32_t used;                   /* of data[] */
+	uint64_t times[IN_TIMES];
+	uint16_t at[IN_PKTS];
+	struct pkt_view pv[IN_PKTS];
+	uint8_t  data[IN_BYTES];
+};
+
+enum out_kind { OUT_FLOW, OUT_SESSION };
+
+struct out_rec {
+	uint8_t kind;
+	uint8_t reason;                  /* enum flow_end_reason */
+	union {
+		struct flow flow;
+		struct session_rec session;
+	} u;
+};
+
+struct worker {
+	struct worker_pool *pool;
+	unsigned index;
+	pthread_t thread;
+	int started;
+	struct meter m;
+	struct capture *cap;             /* live only */
+
+	struct in_batch *in;             /* IN_SLOTS, file only */
+	struct in_batch *filling;        /* reader side: slot being filled */
+	_Atomic unsigned in_head, in_tail;
+
+	struct out_rec *out;             /* OUT_RECS */
+	_Atomic unsigned out_head, out_tail;
+	_Atomic int finished;
+
+	pthread_mutex_t lock;            /* guards pub, pending, error */
+	struct worker_totals pub;
+	struct skyprobe_config *pending;
+	_Atomic int has_pending;
+	char error[512];
+	_Atomic int failed;
+	unsigned batches;
+	uint64_t last_tick_s;
+};
+
+struct worker_pool {
+	unsigned n;
+	int live;
+	struct fanout_site site;
+	struct logger *log;
+	_Atomic int stop;
+	int error_taken;
+	struct worker w[];
+};
+
+/* ---- waiting ------------------------------------------------------------ */
+
+static void pause_briefly(unsigned *spins)
+{
+	struct timespec ts = { 0, 50000 };      /* 50 us, doubling to 1.6 ms */
+	unsigned k = *spins < 16 ? 0 : *spins - 16;
+
+	(*spins)++;
+	if (*spins <= 16) {
+		sched_yield();
+		return;
+	}
+	ts.tv_nsec <<= k < 5 ? k : 5;
+	nanosleep(&ts, NULL);
+}
+
+/* ---- worker -> export ------------------------------------------------------ */
+
+static struct out_rec *out_slot(struct worker *w)
+{
+	unsigned head = atomic_load_explicit(&w->out_head, memory_order_relaxed);
+	unsigned spins = 0;
+
+	while (head - atomic_load_explicit(&w->out_tail, memory_order_acquire)
+	       >= OUT_RECS)
+		pause_briefly(&spins);
+	return &w->out[head % OUT_RECS];
+}
+
+static void out_commit(struct worker *w)
+{
+	atomic_fetch_add_explicit(&w->out_head, 1, memory_order_release);
+}
+
+static void sink_flow(void *ctx, const struct flow *f, enum flow_end_reason r)
+{
+	struct worker *w = ctx;
+	struct out_rec *o = out_slot(w);
+
+	o->kind = OUT_FLOW;
+	o->reason = (uint8_t)r;
+	o->u.flow = *f;
+	out_commit(w);
+}
+
+static void sink_session(void *ctx, const struct session_rec *s)
+{
+	struct worker *w = ctx;
+	struct out_rec *o = out_slot(w);
+
+	o->kind = OUT_SESSION;
+	o->u.session = *s;
+	out_commit(w);
+}
+
+/* ---- the worker's side ------------------------------------------------------ */
+
+static void publish(struct worker *w)
+{
+	struct worker_totals t;
+
+	memset(&t, 0, sizeof(t));
+	t.packets = w->m.c;
+	t.flows_active = flow_table_active(w->m.ft);
+	t.flow_table_bytes = flow_table_memory(w->m.ft);
+	t.time_outliers = flow_table_time_outliers(w->m.ft);
+	t.clock_jumps = flow_table_clock_jumps(w->m.ft);
+	if (w->cap)
+		capture_drops(w->cap, &t.kernel_dropped, &t.iface_dropped);
+	if (w->m.sig) {
+		sig_get_counters(w->m.sig, &t.sig);
+		t.have_sig = 1;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->pub = t;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void take_pending(struct worker *w)
+{
+	if (!atomic_load_explicit(&w->has_pending, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&w->lock);
+	meter_reconfigure(&w->m, w->pending);
+	atomic_store(&w->has_pending, 0);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void file_loop(struct worker *w)
+{
+	for (;;) {
+		unsigned tail = atomic_load_explicit(&w->in_tail,
+						     memory_order_relaxed);
+		unsigned spins = 0;
+		struct in_batch *b;
+		int end;
+
+		while (atomic_load_explicit(&w->in_head, memory_order_acquire)
+		       == tail)
+			pause_briefly(&spins);
+		b = &w->in[tail % IN_SLOTS];
+		take_pending(w);
+		meter_account(&w->m, b->pv, b->at, b->n, b->times, b->n_times);
+		end = b->end;
+		atomic_store_explicit(&w->in_tail, tail + 1,
+				      memory_order_release);
+		if (end)
+			return;
+		if (++w->batches % PUBLISH_EVERY == 0)
+			publish(w);
+	}
+}
+
+/* As the single-threaded probe does: a quiet link still ages its flows. */
+static void live_tick(struct worker *w)
+{
+	struct timespec ts;
+	uint64_t now_us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((uint64_t)ts.tv_sec == w->last_tick_s)
+		return;
+	w->last_tick_s = (uint64_t)ts.tv_sec;
+	now_us = (uint64_t)ts.tv_sec * 1000000u;
+	if (now_us < meter_clock(&w->m))
+		now_us = meter_clock(&w->m);
+	meter_tick(&w->m, now_us);
+	publish(w);
+}
+
+static void live_loop(struct worker *w)
+{
+	struct meter_batch *b = malloc(sizeof(*b));
+	unsigned n, since = 0;
+
+	if (!b) {
+		snprintf(w->error, sizeof(w->error), "worker %u: out of memory",
+			 w->index);
+		atomic_store(&w->failed, 1);
+		return;
+	}
+	while (!atomic_load_explicit(&w->pool->stop, memory_order_relaxed)) {
+		take_pending(w);
+		switch (capture_next_batch(w->cap, b->pkt, METER_BATCH, &n)) {
+		case CAPTURE_PACKET:
+			meter_batch(&w->m, b, n);
+			if ((since += n) >= LIVE_TICK_PKTS) {
+				since = 0;
+				live_tick(w);
+			}
+			break;
+		case CAPTURE_TIMEOUT:
+			live_tick(w);
+			break;
+		case CAPTURE_EOF:
+			free(b);
+			return;
+		case CAPTURE_ERROR:
+			if (atomic_load(&w->pool->stop))
+				break;
+			pthread_mutex_lock(&w->lock);
+			snprintf(w->error, sizeof(w->error), "%s",
+				 capture_error(w->cap));
+			pthread_mutex_unlock(&w->lock);
+			atomic_store(&w->failed, 1);
+			free(b);
+			return;
+		}
+	}
+	free(b);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->pool->live)
+		live_loop(w);
+	else
+		file_loop(w);
+	meter_finish(&w->m);
+	publish(w);
+	atomic_store_explicit(&w->finished, 1, memory_order_release);
+	return NULL;
+}
+
+/* ---- the reader's side (file) ---------------------------------------------- */
+
+/* The slot being filled for w, waiting (and draining) for a free one. */
+static struct in_batch *filling(struct worker *w, const struct meter_sink *sink)
+{
+	unsigned head, spins = 0;
+	struct in_batch *b;
+
+	if (w->filling)
+		return w->filling;
+	head = atomic_load_explicit(&w->in_head, memory_order_relaxed);
+	while (head - atomic_load_explicit(&w->in_tail, memory_order_acquire)
+	       >= IN_SLOTS) {
+		if (!worker_pool_drain(w->pool, sink, OUT_RECS))
+			pause_briefly(&spins);
+	}
+	b = &w->in[head % IN_SLOTS];
+	b->n = 0;
+	b->n_times = 0;
+	b->end = 0;
+	b->used = 0;
+	w->filling = b;
+	return b;
+}
+
+static void submit(struct worker *w, int end)
+{
+	w->filling->end = end;
+	w->filling = NULL;
+	atomic_fetch_add_explicit(&w->in_head, 1, memory_order_release);
+}
+
+/* Every worker gets the stamp; a full batch goes. */
+static void push_time(struct worker_pool *p, uint64_t ts_us,
+		      const struct meter_sink *sink)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		struct in_batch *b = filling(&p->w[i], sink);
+
+		if (b->n_times == IN_TIMES) {
+			submit(&p->w[i], 0);
+			b = filling(&p->w[i], sink);
+		}
+		b->times[b->n_times++] = ts_us;
+	}
+}
+
+void worker_pool_push(struct worker_pool *p, const struct pkt_view *pv,
+		      const struct meter_sink *sink)
+{
+	struct worker *w = &p->w[fanout_hash(&p->site, pv) % p->n];
+	struct in_batch *b = filling(w, sink);
+	struct pkt_view *v;
+
+	if (b->n == IN_PKTS || IN_BYTES - b->used < pv->payload_len)
+		submit(w, 0);
+	push_time(p, pv->ts_us, sink);
+	b = filling(w, sink);
+	b->at[b->n] = (uint16_t)(b->n_times - 1);
+	v = &b->pv[b->n++];
+	*v = *pv;
+	if (pv->payload_len) {
+		memcpy(b->data + b->used, pv->payload, pv->payload_len);
+		v->payload = b->data + b->used;
+		b->used += pv->payload_len;
+	} else {
+		v->payload = b->data;
+	}
+}
+
+void worker_pool_stop(struct worker_pool *p, const struct meter_sink *sink)
+{
+	if (p->live) {
+		atomic_store(&p->stop, 1);
+		return;
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		if (atomic_load(&p->w[i].finished))
+			continue;
+		filling(&p->w[i], sink);
+		submit(&p->w[i], 1);
+	}
+}
+
+/* ---- the export thread's side ---------------------------------------------- */
+
+unsigned worker_pool_drain(struct worker_pool *p,
+			   const struct meter_sink *sink, unsigned max)
+{
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+		unsigned tail = atomic_load_explicit(&w->out_tail,
+						     memory_order_relaxed);
+		unsigned head = atomic_load_explicit(&w->out_head,
+						     memory_order_acquire);
+		unsigned k;
+
+		for (k = 0; tail != head && k < max; k++, tail++) {
+			struct out_rec *o = &w->out[tail % OUT_RECS];
+
+			if (o->kind == OUT_FLOW)
+				sink->flow(sink->ctx, &o->u.flow,
+					   (enum flow_end_reason)o->reason);
+			else
+				sink->session(sink->ctx, &o->u.session);
+		}
+		atomic_store_explicit(&w->out_tail, tail, memory_order_release);
+		total += k;
+	}
+	return total;
+}
+
+int worker_pool_done(const struct worker_pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct worker *w = &p->w[i];
+
+		if (!atomic_load_explicit(&w->finished, memory_order_acquire) ||
+		    atomic_load(&w->out_head) != atomic_load(&w->out_tail))
+			return 0;
+	}
+	return 1;
+}
+
+const char *worker_pool_error(struct worker_pool *p)
+{
+	if (p->error_taken)
+		return NULL;
+	for (unsigned i = 0; i < p->n; i++)
+		if (atomic_load(&p->w[i].failed)) {
+			p->error_taken = 1;
+			return p->w[i].error;   /* written before failed */
+		}
+	return NULL;
+}
+
+void worker_pool_counters(struct worker_pool *p, struct worker_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+		struct worker_totals c;
+
+		pthread_mutex_lock(&w->lock);
+		c = w->pub;
+		pthread_mutex_unlock(&w->lock);
+		meter_counters_add(&t->packets, &c.packets);
+		t->flows_active += c.flows_active;
+		t->flow_table_bytes += c.flow_table_bytes;
+		t->time_outliers += c.time_outliers;
+		t->clock_jumps += c.clock_jumps;
+		t->kernel_dropped += c.kernel_dropped;
+		t->iface_dropped += c.iface_dropped;
+		if (c.have_sig) {
+			sig_counters_add(&t->sig, &c.sig);
+			t->have_sig = 1;
+		}
+	}
+}
+
+void worker_pool_reconfigure(struct worker_pool *p,
+			     const struct skyprobe_config *cfg)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+
+		pthread_mutex_lock(&w->lock);
+		*w->pending = *cfg;
+		atomic_store_explicit(&w->has_pending, 1, memory_order_release);
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static int worker_init(struct worker_pool *p, unsigned i,
+		       const struct skyprobe_config *cfg, struct capture *cap)
+{
+	struct worker *w = &p->w[i];
+	struct meter_sink sink = { sink_flow, sink_session, w };
+
+	w->pool = p;
+	w->index = i;
+	w->cap = cap;
+	pthread_mutex_init(&w->lock, NULL);
+	w->out = calloc(OUT_RECS, sizeof(*w->out));
+	w->pending = malloc(sizeof(*w->pending));
+	if (!p->live)
+		w->in = calloc(IN_SLOTS, sizeof(*w->in));
+	if (!w->out || !w->pending || (!p->live && !w->in)) {
+		log_error(p->log, "cannot allocate the queues of %u workers",
+			  p->n);
+		return -1;
+	}
+	if (meter_init(&w->m, cfg, i, p->n, &sink, p->log) < 0)
+		return -1;
+	publish(w);
+	return 0;
+}
+
+struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
+				      unsigned n, struct capture **caps,
+				      struct logger *log)
+{
+	struct worker_pool *p = calloc(1, sizeof(*p) + n * sizeof(p->w[0]));
+	sigset_t all, old;
+	unsigned i;
+
+	if (!p) {
+		log_error(log, "cannot allocate %u workers", n);
+		for (i = 0; caps && i < n; i++)
+			capture_close(caps[i]);
+		return NULL;
+	}
+	p->n = n;
+	p->live = caps != NULL;
+	p->log = log;
+	fanout_site_init(&p->site, cfg->internal, cfg->n_internal);
+	for (i = 0; i < n; i++)
+		if (worker_init(p, i, cfg, caps ? caps[i] : NULL) < 0)
+			goto fail;
+	/* Signals are the main thread's: the workers never see them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&p->w[i].thread, NULL, worker_main,
+				   &p->w[i]) != 0) {
+			log_error(log, "cannot start worker %u of %u", i + 1, n);
+			break;
+		}
+		p->w[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (i == n)
+		return p;
+	/* Stop those that started: nothing was read yet. */
+	worker_pool_stop(p, NULL);
+fail:
+	for (i = 0; i < n; i++)
+		if (!p->w[i].started)
+			atomic_store(&p->w[i].finished, 1);
+	worker_pool_free(p);
+	return NULL;
+}
+
+void worker_pool_free(struct worker_pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		meter_free(&w->m);
+		capture_close(w->cap);
+		pthread_mutex_destroy(&w->lock);
+		free(w->in);
+		free(w->out);
+		free(w->pending);
+	}
+	free(p);
+}

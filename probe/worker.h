@@ -1,0 +1,82 @@
+/*
+ * worker.h - metering threads: N meters (meter.h), each on its own
+ * thread with its own flow table and signature engine, and no lock on the
+ * per-packet path.
+ *
+ * Packets reach a worker by the site's inside host (fanout.h), so that a
+ * Skype client's probes, super-node connection, login and later
+ * connections all meet on one worker.  Live, each worker reads its own
+ * socket of one fanout group; from a file, the one reader hands each
+ * worker its packets in batches (worker_pool_push).  Every worker hands
+ * its completed records to the export thread through its own queue
+ * (worker_pool_drain): export alone talks to libfixbuf.
+ *
+ * Owns the threads, the queues and the workers' meters.
+ */
+#ifndef SKYPROBE_WORKER_H
+#define SKYPROBE_WORKER_H
+
+#include <stdint.h>
+
+#include "capture.h"
+#include "config.h"
+#include "fanout.h"
+#include "meter.h"
+#include "sig.h"
+
+struct worker_pool;
+
+/* What the workers counted, summed (worker_pool_counters). */
+struct worker_totals {
+	struct meter_counters packets;  /* live: what the workers read */
+	uint64_t flows_active;
+	uint64_t flow_table_bytes;
+	uint64_t time_outliers;
+	uint64_t clock_jumps;
+	uint64_t kernel_dropped;        /* live: every worker's socket */
+	uint64_t iface_dropped;
+	struct sig_counters sig;
+	int have_sig;
+};
+
+/*
+ * n workers.  caps: live, one open capture per worker (the pool closes
+ * them, also when it fails); NULL when a file is read and handed out by the caller.
+ * Returns NULL with the reason logged.
+ */
+struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
+				      unsigned n, struct capture **caps,
+				      struct logger *log);
+
+/* File reader: give packet pv (decoded by the reader) to its worker, and
+ * its stamp to every worker.  Copies its payload; may wait for room,
+ * draining the records meanwhile to sink (the caller exports). */
+void worker_pool_push(struct worker_pool *p, const struct pkt_view *pv,
+		      const struct meter_sink *sink);
+
+/* No more packets: the workers end every flow and session (as a single
+ * meter would at the end of the capture) and stop.  Live: asks the
+ * workers' loops to stop. */
+void worker_pool_stop(struct worker_pool *p, const struct meter_sink *sink);
+
+/* Hand up to max records of every queue to sink; returns how many. */
+unsigned worker_pool_drain(struct worker_pool *p,
+			   const struct meter_sink *sink, unsigned max);
+
+/* Every worker stopped and its queue is empty. */
+int worker_pool_done(const struct worker_pool *p);
+
+/* A live worker's capture failed: its message (once), else NULL. */
+const char *worker_pool_error(struct worker_pool *p);
+
+/* What the workers published (at most a few ms old). */
+void worker_pool_counters(struct worker_pool *p, struct worker_totals *t);
+
+/* Apply a reloaded configuration in every worker, at its next batch. */
+void worker_pool_reconfigure(struct worker_pool *p,
+			     const struct skyprobe_config *cfg);
+
+/* After worker_pool_done(): joins the threads and frees everything. */
+void worker_pool_free(struct worker_pool *p);
+
+#endif
