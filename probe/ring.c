@@ -105,7 +105,10 @@ int ring_join_fanout(int fd, uint16_t group, const struct fanout_site *s,
 	struct sock_filter insns[FANOUT_MAX_INSNS];
 	struct sock_fprog fp;
 	unsigned len;
-	int arg = group | (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	/* the id in the low half, type and flags in the high half (an
+	 * int in the kernel's words; DEFRAG is its sign bit) */
+	uint32_t arg = group |
+		(uint32_t)(PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG) << 16;
 
 	if (fanout_cbpf_build(s ? s : &none, FANOUT_LINK_SKB, insns,
 			      FANOUT_MAX_INSNS, &len) < 0) {
