@@ -209,11 +209,10 @@ static int setup_ring(struct ring *r, uint64_t size, char *err,
 		return -1;
 	}
 	r->map_len = (size_t)r->block_size * r->nblocks;
-	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_LOCKED, r->fd, 0);
-	if (r->map == MAP_FAILED)       /* no right to lock: unlocked */
-		r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
-			      MAP_SHARED, r->fd, 0);
+	/* The ring's pages are the kernel's: never swapped, no need to lock
+	 * them.  Writable: a VLAN tag is written back in place. */
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->fd, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;
 		snprintf(err, errlen, "interface %s: cannot map the ring: %s",
