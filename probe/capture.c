@@ -27,11 +27,13 @@
  * interface its own link type.  Other standard input, pipes, unusual link
  * types and live interfaces go through libpcap.
  *
- * Live captures are non-blocking, with our own poll() of at most
- * LIVE_READ_TIMEOUT_MS: libpcap's TPACKET_V3 reader may block without end
- * on a quiet link, whatever its read timeout.  So the main loop regains
- * control regularly (timeouts, statistics, export flushing run on wall
- * time) and a signal interrupts the wait.
+ * Live interfaces are read by ring.c, in batches, unless libpcap is
+ * asked for (live_reader).  Either way the wait is our own poll() of at
+ * most LIVE_READ_TIMEOUT_MS: libpcap's TPACKET_V3 reader may block
+ * without end on a quiet link, whatever its read timeout.  So the main
+ * loop regains control regularly (timeouts, statistics, export flushing
+ * run on wall time) and a signal interrupts the wait.  A fanout group is
+ * joined by either reader.
  */
 #include "capture.h"
 
@@ -48,6 +50,7 @@
 #include <unistd.h>
 
 #include "pcapng.h"
+#include "ring.h"
 
 #define LIVE_READ_TIMEOUT_MS 200
 
@@ -84,6 +87,7 @@ struct mapped_file {
 
 struct capture {
 	pcap_t *p;              /* libpcap source; NULL on the mmap path */
+	struct ring *ring;      /* live: our own TPACKET_V3 ring */
 	struct pcapng *ng;      /* pcapng source */
 	struct mapped_file mf;
 	pcap_t *dead;           /* compiles the filter for the mmap path */
@@ -638,6 +642,30 @@ static int open_file(struct capture *c, const char *file, const char *filter,
 	return 0;
 }
 
+/* A live interface through ring.c, which also applies the filter. */
+static struct capture *open_ring(struct capture *c,
+				 const struct capture_opts *o, char *err,
+				 size_t errlen)
+{
+	struct ring_opts ro = {
+		.interface = o->interface,
+		.filter = o->filter,
+		.snaplen = o->snaplen,
+		.promiscuous = o->promiscuous,
+		.buffer_size = o->buffer_size,
+		.fanout_group = o->fanout_group,
+		.fanout_site = o->fanout_site,
+	};
+
+	c->ring = ring_open(&ro, err, errlen);
+	if (!c->ring) {
+		capture_close(c);
+		return NULL;
+	}
+	c->linktype = ring_linktype(c->ring);
+	return c;
+}
+
 struct capture *capture_open(const struct capture_opts *o, char *err,
 			     size_t errlen)
 {
@@ -653,11 +681,17 @@ struct capture *capture_open(const struct capture_opts *o, char *err,
 	} else if (o->interface && *o->interface) {
 		snprintf(c->source, sizeof(c->source), "%s", o->interface);
 		c->live = 1;
+		if (o->live_reader == LIVE_RING)
+			return open_ring(c, o, err, errlen);
 		c->p = open_live(o, err, errlen);
 		if (c->p) {
 			c->linktype = pcap_datalink(c->p);
 			rc = 0;
 		}
+		if (c->p && o->fanout_group &&
+		    ring_join_fanout(pcap_fileno(c->p), o->fanout_group,
+				     o->fanout_site, err, errlen) < 0)
+			rc = -1;
 	} else {
 		snprintf(err, errlen, "no capture source: give -r FILE or -i INTERFACE");
 	}
@@ -678,6 +712,7 @@ void capture_close(struct capture *c)
 		pcap_close(c->dead);
 	if (c->p)
 		pcap_close(c->p);
+	ring_close(c->ring);
 	pcapng_close(c->ng);
 	if (c->mf.base) {
 		bus_unguard(c->mf.base);
@@ -746,16 +781,31 @@ static enum capture_status pcap_next_one(struct capture *c,
 	}
 }
 
+/* A batch from the ring; its error words go to c->err. */
+static enum capture_status ring_batch(struct capture *c,
+				      struct capture_pkt *pkts, unsigned max,
+				      unsigned *n)
+{
+	enum capture_status st = ring_next_batch(c->ring, pkts, max, n,
+						 LIVE_READ_TIMEOUT_MS);
+
+	if (st == CAPTURE_ERROR)
+		snprintf(c->err, sizeof(c->err), "%s", ring_error(c->ring));
+	return st;
+}
+
 enum capture_status capture_next(struct capture *c, const uint8_t **data,
 				 uint32_t *caplen, uint32_t *wirelen,
 				 uint64_t *ts_us)
 {
 	struct capture_pkt pk;
 	enum capture_status st;
+	unsigned n;
 
-	if (!c->p && !c->ng)
+	if (!c->ring && !c->p && !c->ng)
 		mf_check_size(&c->mf);
-	st = c->p ? pcap_next_one(c, &pk) :
+	st = c->ring ? ring_batch(c, &pk, 1, &n) :
+	     c->p ? pcap_next_one(c, &pk) :
 	     c->ng ? pcapng_next(c->ng, &pk) :
 		     mf_next_filtered(c, &pk);
 
@@ -780,6 +830,8 @@ enum capture_status capture_next_batch(struct capture *c,
 	enum capture_status st = CAPTURE_EOF;
 
 	*n = 0;
+	if (c->ring)
+		return ring_batch(c, pkts, max, n);
 	if (c->p) {
 		st = pcap_next_one(c, &pkts[0]);
 		*n = st == CAPTURE_PACKET;
@@ -818,6 +870,8 @@ int capture_drops(struct capture *c, uint64_t *dropped, uint64_t *ifdropped)
 	struct pcap_stat ps;
 
 	*dropped = *ifdropped = 0;
+	if (c->ring)
+		return ring_drops(c->ring, dropped, ifdropped);
 	if (!c->live || pcap_stats(c->p, &ps) < 0)
 		return -1;
 	*dropped = ps.ps_drop;

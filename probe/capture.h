@@ -1,7 +1,8 @@
 /*
  * capture.h - packet source: a capture file (pcap, pcapng, "-" for standard
  * input) or a live interface.  Classic pcap files are read in place
- * (mmap); everything else through libpcap.
+ * (mmap); live interfaces through ring.c (or libpcap when asked);
+ * everything else through libpcap.
  *
  * Owns the pcap handle.  Reports errors as one line saying what and where.
  */
@@ -14,22 +15,25 @@
 struct capture;
 struct fanout_site;
 
-/* How a live interface is read (capture.live_reader). */
-enum capture_live_reader {
-	LIVE_RING,               /* the probe's own TPACKET_V3 ring, batched */
-	LIVE_LIBPCAP,            /* libpcap's, one packet per call */
-};
-
 struct capture_opts {
 	const char *file;        /* capture file or "-", or NULL */
 	const char *interface;   /* live interface, or NULL */
 	const char *filter;      /* BPF expression, or NULL/"" */
 	uint32_t    snaplen;
 	int         promiscuous;
-	uint64_t    buffer_size; /* kernel buffer bytes, 0 = libpcap default */
-	int         live_reader; /* enum capture_live_reader */
-	uint16_t    fanout_group;/* live: join this fanout group, 0 = none */
-	const struct fanout_site *fanout_site; /* its key (fanout.h) */
+	uint64_t    buffer_size; /* kernel buffer bytes, 0 = the reader's
+				    default (libpcap's; ring.c's 32 MiB) */
+	int         live_reader; /* enum live_reader */
+	uint16_t    fanout_group;/* live: join this PACKET_FANOUT group
+				    (ring_fanout_group_id()), 0 = none */
+	const struct fanout_site *fanout_site;  /* its key's prefixes, or
+						   NULL: the address pair */
+};
+
+/* Who reads a live interface. */
+enum live_reader {
+	LIVE_RING = 0,           /* ring.c: our TPACKET_V3 ring, batched */
+	LIVE_LIBPCAP,            /* libpcap, one packet per read */
 };
 
 /* What capture_next() returned. */
@@ -69,7 +73,8 @@ struct capture_pkt {
  * Up to max packets into pkts[], *n of them; all stay valid until the next
  * capture_next_batch() or capture_next() call.  Returns CAPTURE_PACKET when
  * *n > 0; the end of a file or an error after some packets is returned by
- * the next call.  Batches hold one packet when libpcap reads.
+ * the next call.  Batches hold one packet when libpcap reads.  A live
+ * capture waits for packets at most LIVE_READ_TIMEOUT_MS (200 ms).
  */
 enum capture_status capture_next_batch(struct capture *c,
 				       struct capture_pkt *pkts,

@@ -38,7 +38,7 @@ struct skyprobe_config {
 	uint64_t buffer_size;           /* kernel buffer, bytes; 0 = default */
 	char     user[CFG_STR];         /* drop privileges to */
 	uint32_t workers;               /* metering threads, 1 = none */
-	int      live_reader;           /* enum capture_live_reader */
+	int      live_reader;           /* enum live_reader */
 
 	/* flows */
 	uint32_t idle_timeout_s;

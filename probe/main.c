@@ -35,6 +35,7 @@
 #include "log.h"
 #include "module_config.h"
 #include "progress.h"
+#include "ring.h"
 #include "sig.h"
 #include "stats.h"
 #include "summary.h"
@@ -804,7 +805,7 @@ static int open_live_workers(struct probe *pr, struct capture_opts *co,
 
 	fanout_site_init(&pr->site, pr->cfg.internal, pr->cfg.n_internal);
 	co->fanout_site = &pr->site;
-	co->fanout_group = (uint16_t)(getpid() & 0xffff);
+	co->fanout_group = ring_fanout_group_id();
 	for (i = 0; i < n; i++) {
 		caps[i] = open_source(pr, co);
 		if (!caps[i]) {

@@ -1,0 +1,505 @@
+/*
+ * test_fanout.c - the worker key: the classic BPF program fanout.c builds,
+ * run by libpcap's userspace bpf_filter(), returns fanout_hash() of what
+ * decode_packet() reads from the same frame (IPv4, IPv6, VLAN-tagged,
+ * raw IP; inside source, inside destination, both, neither, no prefixes;
+ * not IP and cut short), the same both ways, and one inside client's
+ * packets to any peer or port go to one worker.
+ */
+#include "decode.h"
+#include "fanout.h"
+#include "values.h"
+
+#include <check.h>
+#include <linux/filter.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+/* bpf_filter() takes libpcap's struct bpf_insn: the same layout. */
+_Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
+	       "bpf_insn and sock_filter differ");
+
+struct frame {
+	uint8_t b[256];
+	uint32_t len;
+};
+
+struct pkt_spec {
+	int raw;                /* no Ethernet header */
+	int tags;               /* in-band VLAN tags */
+	uint16_t ethertype;     /* 0: from the addresses */
+	uint8_t src[16], dst[16];
+	uint8_t proto;
+	uint16_t sport, dport;
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void build(struct frame *f, const struct pkt_spec *s)
+{
+	static const uint16_t tpid[3] = { 0x88a8, 0x8100, 0x9100 };
+	int v4 = addr_is_v4_mapped(s->src) && addr_is_v4_mapped(s->dst);
+	uint32_t o = 0, ip;
+
+	memset(f, 0, sizeof(*f));
+	if (!s->raw) {
+		memcpy(f->b, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02", 12);
+		o = 12;
+		for (int t = 0; t < s->tags; t++) {
+			put16(f->b + o, tpid[t % 3]);
+			put16(f->b + o + 2, (uint16_t)(100 + t));
+			o += 4;
+		}
+		put16(f->b + o, s->ethertype ? s->ethertype :
+				v4 ? 0x0800 : 0x86dd);
+		o += 2;
+	}
+	ip = o;
+	if (v4) {
+		f->b[o] = 0x45;
+		put16(f->b + o + 2, 28);
+		f->b[o + 8] = 64;
+		f->b[o + 9] = s->proto;
+		memcpy(f->b + o + 12, s->src + 12, 4);
+		memcpy(f->b + o + 16, s->dst + 12, 4);
+		o += 20;
+	} else {
+		f->b[o] = 0x60;
+		put16(f->b + o + 4, 8);
+		f->b[o + 6] = s->proto;
+		f->b[o + 7] = 64;
+		memcpy(f->b + o + 8, s->src, 16);
+		memcpy(f->b + o + 24, s->dst, 16);
+		o += 40;
+	}
+	put16(f->b + o, s->sport);
+	put16(f->b + o + 2, s->dport);
+	put16(f->b + o + 4, 8);
+	o += 8;
+	(void)ip;
+	f->len = o;
+}
+
+static struct sock_filter prog_eth[FANOUT_MAX_INSNS];
+static struct sock_filter prog_raw[FANOUT_MAX_INSNS];
+static unsigned len_eth, len_raw;
+
+static void compile(const struct fanout_site *s)
+{
+	ck_assert_int_eq(fanout_cbpf_build(s, 14, prog_eth, FANOUT_MAX_INSNS,
+					   &len_eth), 0);
+	ck_assert_int_eq(fanout_cbpf_build(s, 0, prog_raw, FANOUT_MAX_INSNS,
+					   &len_raw), 0);
+	ck_assert_uint_gt(len_eth, 0);
+	ck_assert_uint_le(len_eth, FANOUT_MAX_INSNS);
+}
+
+static uint32_t run_bpf(int raw, const uint8_t *b, uint32_t len)
+{
+	return bpf_filter((const struct bpf_insn *)(raw ? prog_raw : prog_eth),
+			  b, len, len);
+}
+
+/* What the probe computes in C for this frame (0 when not decoded). */
+static uint32_t c_hash(const struct fanout_site *s, int raw,
+		       const uint8_t *b, uint32_t len)
+{
+	struct pkt_view pv;
+
+	decode_packet(raw ? LINK_RAW : LINK_EN10MB, b, len, &pv);
+	return fanout_hash(s, &pv);
+}
+
+/* The program and fanout_hash() agree on the frame; returns the value. */
+static uint32_t agree(const struct fanout_site *s, const struct pkt_spec *ps)
+{
+	struct frame f;
+	uint32_t want, got;
+	char a[64], d[64];
+
+	build(&f, ps);
+	want = c_hash(s, ps->raw, f.b, f.len);
+	got = run_bpf(ps->raw, f.b, f.len);
+	addr_format(ps->src, a, sizeof(a));
+	addr_format(ps->dst, d, sizeof(d));
+	ck_assert_msg(got == want, "%s -> %s raw=%d tags=%d: bpf %08x, "
+		      "C %08x", a, d, ps->raw, ps->tags, got, want);
+	return got;
+}
+
+static void site_add(struct fanout_site *s, const char *pfx)
+{
+	ck_assert_int_eq(prefix_parse(pfx, &s->internal[s->n_internal]),
+			 PFX_OK);
+	s->n_internal++;
+}
+
+static void addr(uint8_t out[16], const char *s)
+{
+	ck_assert_int_ne(addr_parse(s, out), 0);
+}
+
+static struct fanout_site site;
+
+static void mixed_site(void)
+{
+	memset(&site, 0, sizeof(site));
+	site_add(&site, "10.0.0.0/8");
+	site_add(&site, "192.168.1.0/24");
+	site_add(&site, "172.16.0.0/12");
+	site_add(&site, "198.51.100.7");
+	site_add(&site, "2001:db8::/32");
+	site_add(&site, "2001:db8:ffff:ff80::/57");
+	site_add(&site, "fd00:1:2:3:4:5:6:0/113");
+	site_add(&site, "2a02::1");
+}
+
+/* Addresses inside and outside the mixed site, both families. */
+static const char *const inside4[] = {
+	"10.1.2.3", "10.255.255.255", "192.168.1.200", "172.31.0.1",
+	"198.51.100.7",
+};
+static const char *const outside4[] = {
+	"8.8.8.8", "192.168.2.1", "172.32.0.1", "198.51.100.8", "11.0.0.1",
+};
+static const char *const inside6[] = {
+	"2001:db8::1", "2001:db8:ffff:ffff::9", "fd00:1:2:3:4:5:6:7fff",
+	"2a02::1",
+};
+static const char *const outside6[] = {
+	"2001:db9::1", "fd00:1:2:3:4:5:6:8000", "2a02::2", "::1",
+	"::ffff:8.8.4.4",
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every pair of a family, every framing, both ways. */
+static void all_pairs(const struct fanout_site *s, const char *const *in,
+		      size_t nin, const char *const *out, size_t nout)
+{
+	const char *all[16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < nin; i++)
+		all[n++] = in[i];
+	for (size_t i = 0; i < nout; i++)
+		all[n++] = out[i];
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			for (int framing = 0; framing < 5; framing++) {
+				struct pkt_spec ps = {
+					.raw = framing == 4,
+					.tags = framing < 4 ? framing : 0,
+					.proto = (i + j) % 2 ? 6 : 17,
+					.sport = (uint16_t)(1000 + i),
+					.dport = (uint16_t)(2000 + j),
+				};
+				uint32_t ab, ba;
+
+				addr(ps.src, all[i]);
+				addr(ps.dst, all[j]);
+				ab = agree(s, &ps);
+				memcpy(ps.src, ps.dst, 16);
+				addr(ps.dst, all[i]);
+				ps.sport = (uint16_t)(2000 + j);
+				ps.dport = (uint16_t)(1000 + i);
+				ba = agree(s, &ps);
+				ck_assert_uint_eq(ab, ba);
+			}
+}
+
+START_TEST(t_pairs_v4)
+{
+	mixed_site();
+	compile(&site);
+	all_pairs(&site, inside4, N(inside4), outside4, N(outside4));
+}
+END_TEST
+
+START_TEST(t_pairs_v6)
+{
+	mixed_site();
+	compile(&site);
+	all_pairs(&site, inside6, N(inside6), outside6, N(outside6));
+}
+END_TEST
+
+START_TEST(t_no_prefixes)
+{
+	memset(&site, 0, sizeof(site));
+	compile(&site);
+	all_pairs(&site, inside4, N(inside4), outside4, N(outside4));
+	all_pairs(&site, inside6, N(inside6), outside6, N(outside6));
+	/* NULL site: the same as no prefixes */
+	{
+		struct pkt_spec ps = { .proto = 17, .sport = 1, .dport = 2 };
+		struct frame f;
+		struct pkt_view pv;
+
+		addr(ps.src, "10.1.2.3");
+		addr(ps.dst, "8.8.8.8");
+		build(&f, &ps);
+		decode_packet(LINK_EN10MB, f.b, f.len, &pv);
+		ck_assert_uint_eq(fanout_hash(NULL, &pv),
+				  fanout_hash(&site, &pv));
+	}
+}
+END_TEST
+
+/* Prefixes that hold everything, every IPv4 address, or IPv4 only in
+ * an IPv6 form: decided when building, as prefix_contains() decides. */
+START_TEST(t_wide_prefixes)
+{
+	static const char *const sites[][2] = {
+		{ "::/0", NULL },
+		{ "0.0.0.0/0", NULL },
+		{ "::ffff:0.0.0.0/96", NULL },
+		{ "::/80", "2001:db8::/32" },
+		{ "::/64", "10.0.0.0/8" },
+		{ "::fffe:0:0/95", NULL },
+		{ "::fffe:0:0/96", "fd00::/8" },
+	};
+
+	for (size_t k = 0; k < N(sites); k++) {
+		memset(&site, 0, sizeof(site));
+		for (int i = 0; i < 2 && sites[k][i]; i++)
+			site_add(&site, sites[k][i]);
+		compile(&site);
+		all_pairs(&site, inside4, N(inside4), outside4,
+			  N(outside4));
+		all_pairs(&site, inside6, N(inside6), outside6,
+			  N(outside6));
+	}
+}
+END_TEST
+
+/* An inside client's packets to many peers and ports: one worker. */
+START_TEST(t_client_one_worker)
+{
+	static const char *const clients[] = { "10.1.2.3", "192.168.1.9",
+					       "2001:db8::42" };
+
+	mixed_site();
+	compile(&site);
+	for (size_t c = 0; c < N(clients); c++) {
+		uint32_t first = 0;
+
+		for (unsigned i = 0; i < 200; i++) {
+			struct pkt_spec ps = {
+				.tags = i % 3,
+				.raw = i % 7 == 0,
+				.proto = i % 2 ? 6 : 17,
+				.sport = (uint16_t)(1024 + i * 37),
+				.dport = (uint16_t)(i * 101),
+			};
+			uint8_t peer[16];
+			char buf[64];
+			uint32_t h;
+
+			if (strchr(clients[c], ':'))
+				snprintf(buf, sizeof(buf), "2003:%x::%x",
+					 i * 7, i + 1);
+			else
+				snprintf(buf, sizeof(buf), "%u.%u.%u.%u",
+					 20 + i % 200, i % 13, i, i * 3 % 250);
+			addr(peer, buf);
+			addr(ps.src, clients[c]);
+			memcpy(ps.dst, peer, 16);
+			if (i % 2) {            /* from the peer */
+				memcpy(ps.dst, ps.src, 16);
+				memcpy(ps.src, peer, 16);
+			}
+			h = agree(&site, &ps);
+			if (i == 0)
+				first = h;
+			ck_assert_uint_eq(h, first);
+			for (uint32_t n = 1; n <= 16; n++)
+				ck_assert_uint_eq(h % n, first % n);
+		}
+	}
+}
+END_TEST
+
+/* Not IP, cut short, bad versions: 0 from both; cut in the transport
+ * header: the addresses are there, both hash them. */
+START_TEST(t_not_ip_and_truncated)
+{
+	struct pkt_spec ps = { .proto = 17, .sport = 5, .dport = 6 };
+	struct frame f;
+	uint32_t h;
+
+	mixed_site();
+	compile(&site);
+	addr(ps.src, "10.1.2.3");
+	addr(ps.dst, "8.8.8.8");
+
+	ps.ethertype = 0x0806;                  /* ARP */
+	build(&f, &ps);
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	ps.ethertype = 0x86dd;                  /* says IPv6, holds IPv4 */
+	build(&f, &ps);
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	ps.ethertype = 0;
+
+	for (int raw = 0; raw < 2; raw++) {
+		uint32_t ipoff = raw ? 0 : 14;
+
+		ps.raw = raw;
+		build(&f, &ps);
+		h = run_bpf(raw, f.b, f.len);
+		ck_assert_uint_ne(h, 0);
+		/* every cut: before the addresses end, 0; after, the hash */
+		for (uint32_t cut = 0; cut < f.len; cut++) {
+			uint32_t want = cut >= ipoff + 20 ? h : 0;
+
+			ck_assert_uint_eq(run_bpf(raw, f.b, cut), want);
+			ck_assert_uint_eq(c_hash(&site, raw, f.b, cut), want);
+		}
+		f.b[ipoff] = 0x44;                      /* IHL 4 */
+		ck_assert_uint_eq(run_bpf(raw, f.b, f.len), 0);
+		ck_assert_uint_eq(c_hash(&site, raw, f.b, f.len), 0);
+		f.b[ipoff] = 0x55;                      /* version 5 */
+		ck_assert_uint_eq(run_bpf(raw, f.b, f.len), 0);
+		ck_assert_uint_eq(c_hash(&site, raw, f.b, f.len), 0);
+	}
+
+	addr(ps.src, "2001:db8::1");
+	addr(ps.dst, "2001:db9::1");
+	for (int raw = 0; raw < 2; raw++) {
+		uint32_t ipoff = raw ? 0 : 14;
+
+		ps.raw = raw;
+		build(&f, &ps);
+		h = run_bpf(raw, f.b, f.len);
+		ck_assert_uint_ne(h, 0);
+		for (uint32_t cut = 0; cut < f.len; cut++) {
+			uint32_t want = cut >= ipoff + 40 ? h : 0;
+
+			ck_assert_uint_eq(run_bpf(raw, f.b, cut), want);
+			ck_assert_uint_eq(c_hash(&site, raw, f.b, cut), want);
+		}
+	}
+	/* more tags than decode.c reads: not IP for both */
+	addr(ps.src, "10.1.2.3");
+	addr(ps.dst, "8.8.8.8");
+	ps.raw = 0;
+	ps.tags = 9;
+	build(&f, &ps);
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	ps.tags = 8;
+	build(&f, &ps);
+	ck_assert_uint_ne(run_bpf(0, f.b, f.len), 0);
+	agree(&site, &ps);
+}
+END_TEST
+
+/*
+ * The comparisons above mean something: the value depends on the inside
+ * host (distinct hosts spread over workers), and a program built for
+ * another site disagrees with this site's fanout_hash().
+ */
+START_TEST(t_can_fail)
+{
+	struct fanout_site other;
+	struct pkt_spec ps = { .proto = 17, .sport = 5, .dport = 6 };
+	struct frame f;
+	unsigned per_worker[4] = {0};
+	int differ = 0;
+
+	mixed_site();
+	memset(&other, 0, sizeof(other));
+	compile(&other);
+	for (unsigned i = 0; i < 256; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "10.0.%u.%u", i / 16, i * 7 % 256);
+		addr(ps.src, buf);
+		addr(ps.dst, "8.8.8.8");
+		build(&f, &ps);
+		if (run_bpf(0, f.b, f.len) != c_hash(&site, 0, f.b, f.len))
+			differ++;
+		per_worker[c_hash(&site, 0, f.b, f.len) % 4]++;
+	}
+	ck_assert_int_gt(differ, 200);
+	for (int w = 0; w < 4; w++)
+		ck_assert_uint_gt(per_worker[w], 32);
+}
+END_TEST
+
+START_TEST(t_fits)
+{
+	static struct sock_filter prog[FANOUT_MAX_INSNS];
+	unsigned len;
+
+	/* 64 prefixes of four words each: the worst case fits */
+	memset(&site, 0, sizeof(site));
+	for (int i = 0; i < FANOUT_MAX_PREFIXES; i++) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "2001:db8:%x:1:2:3:4:%x/127", i,
+			 2 * i);
+		site_add(&site, buf);
+	}
+	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, FANOUT_MAX_INSNS,
+					   &len), 0);
+	ck_assert_uint_le(len, FANOUT_MAX_INSNS);
+	ck_assert_int_eq(fanout_cbpf_build(&site, FANOUT_LINK_SKB, prog,
+					   FANOUT_MAX_INSNS, &len), 0);
+	compile(&site);
+	all_pairs(&site, inside6, N(inside6), outside6, N(outside6));
+	{
+		struct pkt_spec ps = { .proto = 17, .sport = 5, .dport = 6 };
+
+		addr(ps.src, "2001:db8:3f:1:2:3:4:7f");
+		addr(ps.dst, "2001:db8:3f:1:2:3:4:80");
+		agree(&site, &ps);
+	}
+	/* too small a buffer, too many prefixes, a bad offset: -1 */
+	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, 100, &len), -1);
+	ck_assert_uint_eq(len, 0);
+	site.n_internal = FANOUT_MAX_PREFIXES + 1;
+	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, FANOUT_MAX_INSNS,
+					   &len), -1);
+	site.n_internal = 0;
+	ck_assert_int_eq(fanout_cbpf_build(&site, -5, prog, FANOUT_MAX_INSNS,
+					   &len), -1);
+	ck_assert_int_eq(fanout_cbpf_build(&site, 1, prog, FANOUT_MAX_INSNS,
+					   &len), -1);
+}
+END_TEST
+
+static Suite *fanout_suite(void)
+{
+	Suite *s = suite_create("fanout");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, t_pairs_v4);
+	tcase_add_test(tc, t_pairs_v6);
+	tcase_add_test(tc, t_no_prefixes);
+	tcase_add_test(tc, t_wide_prefixes);
+	tcase_add_test(tc, t_client_one_worker);
+	tcase_add_test(tc, t_not_ip_and_truncated);
+	tcase_add_test(tc, t_can_fail);
+	tcase_add_test(tc, t_fits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fanout_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
