@@ -53,20 +53,33 @@ decode_file "$T/want.ipfix" > "$T/want.json"
 $PY flows "$T/want.json" | sort > "$T/want"
 [ -s "$T/want" ] || fail "the offline run exported no flow"
 
-ip netns exec "$NS" "$SKYPROBE" -q -i "$VB" -o "$T/live.ipfix" \
-	2> "$T/live.err" &
-spid=$!
-sleep 1
-kill -0 "$spid" 2>/dev/null || fail "skyprobe -i exited: $(cat "$T/live.err")"
-nsx $SEND "$T/sent.pcap" "$VA" > /dev/null
-sleep 0.5
-kill -INT "$spid"
-wait "$spid" || fail "skyprobe -i exited $?: $(cat "$T/live.err")"
-decode_file "$T/live.ipfix" > "$T/live.json"
-$PY flows "$T/live.json" | sort > "$T/got"
-diff -u "$T/want" "$T/got" ||
-	fail "live capture: flows differ from the offline run of the same frames"
+# live_run NAME [OPTIONS]: skyprobe -i while the frames are sent, then
+# its flows, which must be the offline run's
+live_run() {
+	name=$1
+	shift
+	ip netns exec "$NS" "$SKYPROBE" -q -i "$VB" -o "$T/$name.ipfix" "$@" \
+		2> "$T/$name.err" &
+	spid=$!
+	sleep 1
+	kill -0 "$spid" 2>/dev/null ||
+		fail "skyprobe -i $*: exited: $(cat "$T/$name.err")"
+	nsx $SEND "$T/sent-$name.pcap" "$VA" > /dev/null
+	sleep 0.5
+	kill -INT "$spid"
+	wait "$spid" || fail "skyprobe -i $* exited $?: $(cat "$T/$name.err")"
+	decode_file "$T/$name.ipfix" > "$T/$name.json"
+	$PY flows "$T/$name.json" | sort > "$T/$name.got"
+	diff -u "$T/want" "$T/$name.got" ||
+		fail "live capture $*: flows differ from the offline run"
+}
+live_run live
 pass "skyprobe -i: $(wc -l < "$T/want") flows, packets and octets both ways as read offline"
+# Workers: one socket each in a fanout group; the kernel spreads by the
+# inside host, every frame is metered once, the records are the same.
+live_run w2 -w 2
+live_run w3 -w 3 --live-reader libpcap
+pass "skyprobe -i -w 2 (ring) and -w 3 (libpcap): the same flows"
 
 # --- ringcat: every frame once, on the worker fanout_hash() names ----------------
 # $1 reader, $2 sockets; the output of ringcat is left in $T/rc.
