@@ -437,7 +437,9 @@ void worker_pool_counters(struct worker_pool *p, struct worker_totals *t)
 		t->time_outliers += c.time_outliers;
 		t->clock_jumps += c.clock_jumps;
 		t->kernel_dropped += c.kernel_dropped;
-		t->iface_dropped += c.iface_dropped;
+		/* the interface's own counter, read by every socket */
+		if (c.iface_dropped > t->iface_dropped)
+			t->iface_dropped = c.iface_dropped;
 		if (c.have_sig) {
 			sig_counters_add(&t->sig, &c.sig);
 			t->have_sig = 1;
