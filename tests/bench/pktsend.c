@@ -26,7 +26,6 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -272,15 +271,19 @@ int main(int argc, char **argv)
 			const struct frame *f = &frames[next];
 
 			if (h->tp_status != TP_STATUS_AVAILABLE) {
-				/* Still in flight: flush and wait for it. */
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
+				/* Still in flight: a blocking send() waits
+				 * for the frames handed over to complete. */
 				if (filled)
 					break;
 				if (h->tp_status == TP_STATUS_WRONG_FORMAT)
 					die("%s", "a frame was refused "
 					    "(TP_STATUS_WRONG_FORMAT)");
-				poll(&pfd, 1, 10);
+				if (send(fd, NULL, 0, 0) < 0 &&
+				    errno != EINTR && errno != ENOBUFS &&
+				    errno != EAGAIN)
+					die("send: %s", strerror(errno));
+				if (h->tp_status != TP_STATUS_AVAILABLE)
+					usleep(20);
 				if (stop)
 					break;
 				continue;
@@ -298,8 +301,9 @@ int main(int argc, char **argv)
 		}
 		if (filled == 0)
 			continue;
-		/* Blocking: returns once every queued frame went out. */
-		while (send(fd, NULL, 0, 0) < 0) {
+		/* Not waiting for the frames' completion: the next batch is
+		 * filled while the receive side still holds the last one's. */
+		while (send(fd, NULL, 0, MSG_DONTWAIT) < 0) {
 			if (errno == EINTR && !stop)
 				continue;
 			if (errno == ENOBUFS || errno == EAGAIN) {
@@ -312,6 +316,9 @@ int main(int argc, char **argv)
 		}
 		sent += filled;
 	}
+	/* The last frames handed over before the clock stops. */
+	while (send(fd, NULL, 0, 0) < 0 && errno == EINTR && !stop)
+		;
 	t1 = now_s();
 	printf("sent %" PRIu64 " packets %" PRIu64 " bytes in %.3f s: "
 	       "%.0f pps %.1f Mbit/s\n", sent, bytes, t1 - t0,
