@@ -8,9 +8,9 @@
  * then copied into an AF_PACKET TX ring (TPACKET_V2) with
  * PACKET_QDISC_BYPASS and handed to the driver by one send() per batch of
  * frames (-b, default 1024), LOOPS times through the file (default 1;
- * 0 = no limit) or until COUNT packets (0 = no limit), whichever comes first.  -r PPS paces the
- * batches so that packet i leaves no earlier than i/PPS seconds after the
- * start.  Frames longer than the interface's MTU plus the Ethernet header
+ * 0 = no limit) or until COUNT packets (0 = no limit), whichever comes
+ * first.  -r PPS paces the batches so that packet i leaves no earlier
+ * than i/PPS seconds after the start.  Frames longer than the interface's MTU plus the Ethernet header
  * are skipped at load time (counted and reported); captured lengths are
  * sent (a frame cut short by the capture's snap length is sent cut short).
  * The packets' timestamps are ignored.
