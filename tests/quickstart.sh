@@ -12,7 +12,8 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 PKGS="build-essential autoconf automake pkg-config libpcap-dev libfixbuf-dev
 libyaml-dev check python3 libfixbuf-tools tshark nfdump pmacct softflowd clang
-libclang-rt-14-dev valgrind systemd groff-base mandoc man-db bsdutils"
+libclang-rt-14-dev valgrind systemd groff-base mandoc man-db bsdutils
+iproute2 netsniff-ng tcpreplay"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
