@@ -276,6 +276,10 @@ static void flow_end(struct flow_table *ft, uint32_t i,
  * the kernel may decline).  Anonymous memory is zero and costs nothing
  * until touched, as calloc's.
  */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23     /* Linux 5.14 */
+#endif
+
 #define HUGE_PAGE (2u << 20)
 
 static size_t huge_round(size_t len)
@@ -283,7 +287,14 @@ static size_t huge_round(size_t len)
 	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
 }
 
-static void *table_alloc(size_t len)
+/*
+ * Entries are touched when first used, so a capture file costs the memory
+ * of the flows it holds; prefault (live capture) touches them all now:
+ * the kernel zeroing a page for every few new flows would otherwise land
+ * on the packet path, during the very bursts of new flows a live probe
+ * must ride out.
+ */
+static void *table_alloc(size_t len, int prefault)
 {
 	void *p = mmap(NULL, huge_round(len), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -291,6 +302,8 @@ static void *table_alloc(size_t len)
 	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, huge_round(len), MADV_HUGEPAGE);
+	if (prefault && madvise(p, huge_round(len), MADV_POPULATE_WRITE) < 0)
+		memset(p, 0, len);      /* kernels before 5.14 */
 	return p;
 }
 
@@ -327,8 +340,10 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg,
 	nb = bucket_count(cfg->max_flows);
 	ft->max_flows = cfg->max_flows;
 	ft->bucket_mask = nb - 1;
-	ft->flows = table_alloc((size_t)cfg->max_flows * sizeof(*ft->flows));
-	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets));
+	ft->flows = table_alloc((size_t)cfg->max_flows * sizeof(*ft->flows),
+				cfg->prefault);
+	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets),
+				  cfg->prefault);
 	if (!ft->flows || !ft->buckets) {
 		flow_table_free(ft);
 		return NULL;

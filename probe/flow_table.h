@@ -74,6 +74,7 @@ struct flow_table_cfg {
 	uint64_t active_us;     /* active timeout */
 	int      vlan_in_key;
 	uint64_t clock_step_us; /* 0: FLOW_CLOCK_STEP_US */
+	int      prefault;      /* touch every entry now (live capture) */
 };
 
 /* Called when a flow record is complete, before its entry is reused. */

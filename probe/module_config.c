@@ -59,4 +59,5 @@ void flow_table_cfg_from(struct flow_table_cfg *fc,
 	fc->idle_us = (uint64_t)cfg->idle_timeout_s * 1000000u;
 	fc->active_us = (uint64_t)cfg->active_timeout_s * 1000000u;
 	fc->vlan_in_key = cfg->vlan_in_key;
+	fc->prefault = cfg->interface[0] != 0;
 }
