@@ -736,7 +736,10 @@ static int run_file_workers(struct probe *pr)
 	return rc;
 }
 
-/* Workers, live: each reads its own socket; this thread exports. */
+/* Workers, live: each reads its own socket; this thread exports.  It
+ * sleeps 1 ms after a drain that found nothing, up to 8 ms while the link
+ * stays quiet: a worker's queue holds 4096 records, far more than 8 ms of
+ * records at any packet rate the worker itself can take. */
 static int run_live_workers(struct probe *pr)
 {
 	const struct meter_sink sink = { export_flow, export_session, pr };
@@ -753,8 +756,13 @@ static int run_live_workers(struct probe *pr)
 			rc = -1;
 			break;
 		}
-		if (!got)
-			nanosleep(&pause, NULL);
+		if (got) {
+			pause.tv_nsec = 1000000;
+			continue;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 8000000)
+			pause.tv_nsec *= 2;
 	}
 	worker_pool_stop(pr->pool, &sink);
 	drain_all(pr, &sink);

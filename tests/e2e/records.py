@@ -13,6 +13,9 @@ so that the shell tests can compare them with diff.
                                 `tracegen --records`
   records.py canon JSONL        the same, sorted, session ids renumbered
                                 in the order of the sessions' starts
+  records.py same JSONL JSONL...
+                                `canon` of the first equals that of each
+                                other, else a diff and exit status 1
   records.py nfdump RAW         one line per flow record of `nfdump -o raw`:
                                 "proto src sport dst dport vlan pf of pr or
                                 first last end icmp app"
@@ -424,6 +427,32 @@ def cmd_canon(path):
 
 
 COMMANDS["canon"] = cmd_canon
+
+
+def cmd_same(first, *others):
+    """`canon` of FIRST against each of OTHERS, in one process (the
+    worker tests compare hundreds of runs): prints a unified diff for each
+    that differs, exits 1 if any did."""
+    import contextlib
+    import difflib
+    import io
+
+    def canon_of(path):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            cmd_canon(path)
+        return buf.getvalue().splitlines(keepends=True)
+    want = canon_of(first)
+    bad = 0
+    for o in others:
+        got = canon_of(o)
+        if got != want:
+            bad = 1
+            sys.stdout.writelines(difflib.unified_diff(want, got, first, o))
+    sys.exit(bad)
+
+
+COMMANDS["same"] = cmd_same
 
 
 
