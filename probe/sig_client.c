@@ -75,6 +75,19 @@ uint32_t sig_addr_hash(const uint8_t a[16])
 
 /* ---- the table ---------------------------------------------------------- */
 
+/* n zeroed elements of size, aligned to 64 bytes (calloc: pages are
+ * touched only when first used); *mem receives what to free(). */
+static void *calloc_lines(size_t n, size_t size, void **mem)
+{
+	uintptr_t p;
+
+	*mem = calloc(n * size + 63, 1);
+	if (!*mem)
+		return NULL;
+	p = ((uintptr_t)*mem + 63) & ~(uintptr_t)63;
+	return (void *)p;
+}
+
 int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 		     struct session_tracker *sessions)
 {
@@ -93,8 +106,8 @@ int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 	for (int k = 0; k < 2; k++)
 		t->lru_head[k] = t->lru_tail[k] = CLIENT_NIL;
 	t->sessions = sessions;
-	t->clients = calloc(max, sizeof(*t->clients));
-	t->addrs = calloc(max, sizeof(*t->addrs));
+	t->clients = calloc_lines(max, sizeof(*t->clients), &t->clients_mem);
+	t->addrs = calloc_lines(max, sizeof(*t->addrs), &t->addrs_mem);
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
 	t->bucket_len = calloc(nb, 1);
 	if (!t->clients || !t->addrs || !t->buckets ||
@@ -112,8 +125,10 @@ void sig_clients_seed(struct sig_clients *t, uint64_t seed)
 
 void sig_clients_free(struct sig_clients *t)
 {
-	free(t->clients);
-	free(t->addrs);
+	free(t->clients_mem);
+	free(t->addrs_mem);
+	t->clients_mem = NULL;
+	t->addrs_mem = NULL;
 	free(t->buckets);
 	free(t->bucket_len);
 	t->clients = NULL;
@@ -394,7 +409,7 @@ static struct sig_client *client_new(struct sig_clients *t,
 	}
 	c = &t->clients[i];
 	gen = (uint16_t)(c->gen + 1);
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, SIG_CLIENT_HEAD);  /* the rings: see sig_sn_filled() */
 	c->gen = gen;
 	memcpy(c->addr, addr, 16);
 	c->udp_port = port;
@@ -487,7 +502,10 @@ struct sig_client *sig_client_find_pos(struct sig_clients *t,
 	struct sig_client *c, *best = NULL;
 
 	for (c = first_of(t, a); c; c = next_of(t, c)) {
-		struct sn_ref *r = sig_sn_find(c->pos, SIG_POS_SN, sn, sn_port);
+		struct sn_ref *r = sig_sn_find(c->pos,
+					       sig_sn_filled(c->pos_next,
+							     SIG_POS_SN),
+					       sn, sn_port);
 
 		if (r && (!best || c->last_us > best->last_us)) {
 			best = c;
@@ -524,39 +542,51 @@ void sig_flow_set_client(struct sig_clients *t, struct flow *f,
 
 /* ---- remembered connections (continuity) ------------------------------ */
 
+static int mem_used(const struct sig_client *c, unsigned k)
+{
+	return (c->mem_used >> k) & 1;
+}
+
 /* A remembered entry still stands: its session is c's open one, or it
  * had none. */
-static int mem_valid(struct sig_clients *t, struct sig_client *c,
-		     const struct sig_conn_mem *m)
+static int mem_valid(struct sig_clients *t, struct sig_client *c, unsigned k)
 {
-	return m->used &&
-	       (m->session_id == 0 || m->session_id == sig_session_of(t, c));
+	return mem_used(c, k) &&
+	       (c->mem[k].session_id == 0 ||
+		c->mem[k].session_id == sig_session_of(t, c));
+}
+
+static void mem_forget(struct sig_client *c, unsigned k)
+{
+	c->mem_used &= (uint8_t)~(1u << k);
+	c->mem[k].open = 0;
 }
 
 uint32_t sig_sn_open(struct sig_clients *t, struct sig_client *c)
 {
 	uint32_t n = c->n_sn_open;
 
+	if (!c->mem_used)
+		return n;
 	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (c->mem[i].open && c->mem[i].session_id != 0 &&
-		    mem_valid(t, c, &c->mem[i]))
+		if (mem_used(c, i) && c->mem[i].open &&
+		    c->mem[i].session_id != 0 && mem_valid(t, c, i))
 			n++;
 	return n;
 }
 
 /* Where a new entry goes: a free or stale one, else the next in the ring
  * (bounded memory: the oldest is forgotten). */
-static struct sig_conn_mem *mem_slot(struct sig_clients *t,
-				     struct sig_client *c)
+static unsigned mem_slot(struct sig_clients *t, struct sig_client *c)
 {
-	struct sig_conn_mem *m;
+	unsigned k;
 
-	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (!mem_valid(t, c, &c->mem[i]))
-			return &c->mem[i];
-	m = &c->mem[c->mem_next % SIG_MEM_CONN];
+	for (k = 0; k < SIG_MEM_CONN; k++)
+		if (!mem_valid(t, c, k))
+			return k;
+	k = c->mem_next % SIG_MEM_CONN;
 	c->mem_next = (uint8_t)((c->mem_next + 1) % SIG_MEM_CONN);
-	return m;
+	return k;
 }
 
 void sig_mem_add(struct sig_clients *t, struct sig_client *c,
@@ -566,21 +596,23 @@ void sig_mem_add(struct sig_clients *t, struct sig_client *c,
 	const uint8_t *peer = rev ? f->key.src : f->key.dst;
 	uint16_t pport = rev ? f->key.sport : f->key.dport;
 	uint16_t cport = rev ? f->key.dport : f->key.sport;
-	struct sig_conn_mem *m = NULL;
+	struct sig_conn_mem *m;
+	unsigned k;
 
-	for (unsigned i = 0; i < SIG_MEM_CONN && !m; i++)
-		if (c->mem[i].used && c->mem[i].peer_port == pport &&
-		    c->mem[i].client_port == cport &&
-		    sig_addr_eq(c->mem[i].peer, peer))
-			m = &c->mem[i];
-	if (!m)
-		m = mem_slot(t, c);
+	for (k = 0; k < SIG_MEM_CONN; k++)
+		if (mem_used(c, k) && c->mem[k].peer_port == pport &&
+		    c->mem[k].client_port == cport &&
+		    sig_addr_eq(c->mem[k].peer, peer))
+			break;
+	if (k == SIG_MEM_CONN)
+		k = mem_slot(t, c);
+	m = &c->mem[k];
 	memset(m, 0, sizeof(*m));
 	memcpy(m->peer, peer, 16);
 	m->peer_port = pport;
 	m->client_port = cport;
 	m->session_id = f->session_id;
-	m->used = 1;
+	c->mem_used |= (uint8_t)(1u << k);
 	m->role = f->role;
 	m->path = f->sig.path;
 	m->connected = (uint8_t)(connected != 0);
@@ -591,20 +623,22 @@ void sig_mem_add(struct sig_clients *t, struct sig_client *c,
 static struct sig_client *mem_find(struct sig_clients *t,
 				   const uint8_t caddr[16], uint16_t cport,
 				   const uint8_t peer[16], uint16_t pport,
-				   struct sig_conn_mem **out)
+				   unsigned *out)
 {
 	struct sig_addr_ent *a = addr_find(t, caddr);
 	struct sig_client *c;
 
 	for (c = first_of(t, a); c; c = next_of(t, c)) {
+		if (!c->mem_used)
+			continue;
 		for (unsigned k = 0; k < SIG_MEM_CONN; k++) {
 			struct sig_conn_mem *m = &c->mem[k];
 
-			if (m->used && m->client_port == cport &&
+			if (mem_used(c, k) && m->client_port == cport &&
 			    m->peer_port == pport &&
 			    sig_addr_eq(m->peer, peer) &&
-			    mem_valid(t, c, m)) {
-				*out = m;
+			    mem_valid(t, c, k)) {
+				*out = k;
 				return c;
 			}
 		}
@@ -615,22 +649,21 @@ static struct sig_client *mem_find(struct sig_clients *t,
 struct sig_client *sig_mem_take(struct sig_clients *t, const struct flow *f,
 				struct sig_conn_mem *m, int *reversed)
 {
-	struct sig_conn_mem *e = NULL;
 	struct sig_client *c;
+	unsigned k = 0;
 
 	c = mem_find(t, f->key.src, f->key.sport, f->key.dst, f->key.dport,
-		     &e);
+		     &k);
 	*reversed = 0;
 	if (!c) {
 		c = mem_find(t, f->key.dst, f->key.dport, f->key.src,
-			     f->key.sport, &e);
+			     f->key.sport, &k);
 		*reversed = 1;
 	}
 	if (!c)
 		return NULL;
-	*m = *e;
-	e->used = 0;
-	e->open = 0;
+	*m = c->mem[k];
+	mem_forget(c, k);
 	return c;
 }
 
@@ -638,11 +671,9 @@ void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
 		       uint16_t port)
 {
 	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (c->mem[i].used && c->mem[i].peer_port == port &&
-		    sig_addr_eq(c->mem[i].peer, sn)) {
-			c->mem[i].used = 0;
-			c->mem[i].open = 0;
-		}
+		if (mem_used(c, i) && c->mem[i].peer_port == port &&
+		    sig_addr_eq(c->mem[i].peer, sn))
+			mem_forget(c, i);
 }
 
 /* ---- super-node rings --------------------------------------------------- */
@@ -650,11 +681,12 @@ void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
 void sig_sn_add(struct sn_ref *ring, uint8_t *cursor, unsigned n,
 		const uint8_t addr[16], uint16_t port, uint32_t u1_size)
 {
-	struct sn_ref *r = sig_sn_find(ring, n, addr, port);
+	struct sn_ref *r = sig_sn_find(ring, sig_sn_filled(*cursor, n), addr,
+				       port);
 
 	if (!r) {
 		r = &ring[*cursor % n];
-		*cursor = (uint8_t)((*cursor + 1) % n);
+		*cursor = (uint8_t)(*cursor + 1u < 2 * n ? *cursor + 1u : n);
 	}
 	memcpy(r->addr, addr, 16);
 	r->port = port;
