@@ -133,8 +133,22 @@ struct sig_addr_ent {
 	_Alignas(32) uint8_t addr[16];
 	uint32_t next;          /* hash chain (or free list) */
 	uint32_t first;         /* its first client */
+	uint32_t hash;          /* seeded_hash() of addr */
 	uint8_t  n;             /* its clients */
 	uint8_t  in_use;
+};
+
+/*
+ * A chain of the address index: its head, its length and the head's tag
+ * (the high 16 bits of its hash; the low bits chose the bucket), so that
+ * a look-up of an address that is not there (every spoofed source) is
+ * answered from the bucket alone when the chain is empty or holds one
+ * other address: no address entry is read.
+ */
+struct sig_addr_bucket {
+	uint32_t head;
+	uint16_t len;
+	uint16_t head_tag;
 };
 
 /* The client table, and the session tracker its clients' sessions live
@@ -144,8 +158,7 @@ struct sig_clients {
 	void *clients_mem;              /* as allocated */
 	struct sig_addr_ent *addrs;     /* max_clients entries, aligned */
 	void *addrs_mem;                /* as allocated */
-	uint32_t *buckets;              /* address chains */
-	uint8_t  *bucket_len;
+	struct sig_addr_bucket *buckets;        /* address chains */
 	uint32_t n_clients;
 	uint32_t max_clients;
 	uint32_t bucket_mask;
