@@ -2116,6 +2116,59 @@ START_TEST(test_client_slot_reuse)
 }
 END_TEST
 
+/*
+ * Issue 9, cache: a look-up of an absent address on a chain that holds
+ * one other address is answered by the bucket's tag, without reading the
+ * address entry; present addresses are still found, also after the
+ * chain's head went.
+ */
+START_TEST(test_addr_tag)
+{
+	struct session_tracker *st = session_tracker_new(16, NULL, NULL);
+	struct sig_clients t;
+	uint8_t a[16], b[16];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(sig_clients_init(&t, 4096, st), 0);
+	sig_clients_seed(&t, 1);        /* no tag collision, checked */
+	v4(a, 198, 18, 0, 1);
+	ck_assert_ptr_nonnull(sig_client_get(&t, a, 1000, 1));
+	t.walk_steps = 0;
+	for (uint32_t i = 0; i < 20000; i++) {
+		v4(b, 100 + (int)(i >> 16), (int)((i >> 8) & 0xff),
+		   (int)(i & 0xff), 9);
+		ck_assert_ptr_null(sig_client_known(&t, b));
+	}
+	ck_assert_uint_eq(t.walk_steps, 0);
+	ck_assert_ptr_nonnull(sig_client_known(&t, a));
+	ck_assert_uint_ge(t.walk_steps, 1);
+	/* a full chain: every address is found, the head's removal keeps the
+	 * tag right */
+	sig_clients_free(&t);
+	ck_assert_int_eq(sig_clients_init(&t, 8, st), 0);   /* 8 buckets */
+	for (int i = 0; i < 8; i++) {
+		v4(b, 192, 0, 2, i);
+		ck_assert_ptr_nonnull(sig_client_get(&t, b, 1000, (uint64_t)i));
+	}
+	for (int i = 0; i < 64; i++) {
+		v4(b, 203, 0, 113, i);
+		ck_assert_ptr_nonnull(sig_client_get(&t, b, 1000,
+						     (uint64_t)(10 + i)));
+		ck_assert_ptr_nonnull(sig_client_known(&t, b));
+		for (int j = i > 7 ? i - 7 : 0; j <= i; j++) {
+			v4(a, 203, 0, 113, j);
+			ck_assert_ptr_nonnull(sig_client_known(&t, a));
+		}
+		if (i >= 8) {
+			v4(a, 203, 0, 113, i - 8);
+			ck_assert_ptr_null(sig_client_known(&t, a));
+		}
+	}
+	sig_clients_free(&t);
+	session_tracker_free(st);
+}
+END_TEST
+
 START_TEST(test_session_limit)
 {
 	struct env e;
@@ -2371,6 +2424,7 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_session_limit);
 	tcase_add_test(tc, test_session_limit_keeps_connected);
 	tcase_add_test(tc, test_client_slot_reuse);
+	tcase_add_test(tc, test_addr_tag);
 	tcase_add_test(tc, test_disabled_and_reconfigure);
 	tcase_add_test(tc, test_truncated_payloads);
 	tcase_add_test(tc, test_flow_state_size);
