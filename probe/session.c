@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SLOT_NIL UINT32_MAX
 
@@ -44,8 +45,7 @@ struct session_slot {
 enum { CLS_UNCONNECTED = 0, CLS_CONNECTED = 1, N_CLS };
 
 struct session_tracker {
-	struct session_slot *slots;     /* cache-line aligned */
-	void *slots_mem;                /* as allocated */
+	struct session_slot *slots;     /* page aligned */
 	uint32_t *open;         /* dense list of open slot indexes */
 	uint32_t n_open;
 	uint32_t max;
@@ -58,6 +58,34 @@ struct session_tracker {
 	struct session_counters ctr;
 };
 
+/* Anonymous memory, untouched until used, with a hint for huge pages (a
+ * flood starts and ends sessions all over the table; see sig_client.c). */
+#define HUGE_PAGE (2u << 20)
+
+static size_t slots_len(uint32_t n)
+{
+	size_t len = (size_t)n * sizeof(struct session_slot);
+
+	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+static struct session_slot *slots_alloc(uint32_t n)
+{
+	void *p = mmap(NULL, slots_len(n), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, slots_len(n), MADV_HUGEPAGE);
+	return p;
+}
+
+static void slots_free(struct session_slot *p, uint32_t n)
+{
+	if (p)
+		munmap(p, slots_len(n));
+}
+
 struct session_tracker *session_tracker_new(uint32_t max_sessions,
 					    session_emit_fn emit, void *ctx)
 {
@@ -68,10 +96,8 @@ struct session_tracker *session_tracker_new(uint32_t max_sessions,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
-	st->slots_mem = calloc((size_t)max_sessions * sizeof(*st->slots) + 63,
-			       1);
-	st->slots = st->slots_mem ? (struct session_slot *)(void *)
-		    (((uintptr_t)st->slots_mem + 63) & ~(uintptr_t)63) : NULL;
+	st->max = max_sessions;
+	st->slots = slots_alloc(max_sessions);
 	st->open = calloc(max_sessions, sizeof(*st->open));
 	if (!st->slots || !st->open) {
 		session_tracker_free(st);
@@ -91,7 +117,7 @@ void session_tracker_free(struct session_tracker *st)
 {
 	if (!st)
 		return;
-	free(st->slots_mem);
+	slots_free(st->slots, st->max);
 	free(st->open);
 	free(st);
 }

@@ -154,10 +154,8 @@ struct sig_addr_bucket {
 /* The client table, and the session tracker its clients' sessions live
  * in (owned by the engine, not by the table). */
 struct sig_clients {
-	struct sig_client *clients;     /* cache-line aligned */
-	void *clients_mem;              /* as allocated */
+	struct sig_client *clients;     /* page aligned */
 	struct sig_addr_ent *addrs;     /* max_clients entries, aligned */
-	void *addrs_mem;                /* as allocated */
 	struct sig_addr_bucket *buckets;        /* address chains */
 	uint32_t n_clients;
 	uint32_t max_clients;
