@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Link types we accept (values are libpcap DLT_* numbers). */
 #define LINK_NULL      0   /* DLT_NULL: BSD loopback, host-order AF word */
@@ -71,10 +72,8 @@ struct pkt_view {
 static inline int pkt_is_v4(const uint8_t a[16])
 {
 	static const uint8_t pfx[12] = {0,0,0,0,0,0,0,0,0,0,0xff,0xff};
-	for (int i = 0; i < 12; i++)
-		if (a[i] != pfx[i])
-			return 0;
-	return 1;
+
+	return memcmp(a, pfx, 12) == 0;     /* two loads, not 12 */
 }
 
 /*

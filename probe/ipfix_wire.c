@@ -404,10 +404,9 @@ static uint32_t v4_of(const uint8_t a[16])
 
 static int all_zero(const uint8_t a[16])
 {
-	for (int i = 0; i < 16; i++)
-		if (a[i])
-			return 0;
-	return 1;
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
 }
 
 static void put_be32(uint8_t *p, uint32_t v)

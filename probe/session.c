@@ -22,24 +22,30 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SLOT_NIL UINT32_MAX
 
+/*
+ * Two aligned cache lines; what a liveness check (session_alive: in_use
+ * and the id) and the LRU lists read is in the first (issue 9: under a
+ * flood, the client table asks after an idle session for every eviction).
+ */
 struct session_slot {
-	struct session_rec rec;
-	uint64_t start_us;
+	_Alignas(64) uint64_t start_us;
 	uint64_t last_us;       /* last Skype evidence */
 	uint32_t next_free;
 	uint32_t dense_pos;     /* index in open[] */
 	uint32_t lru_prev, lru_next;
 	uint8_t  in_use;
 	uint8_t  cls;           /* LRU list: CLS_UNCONNECTED or CLS_CONNECTED */
+	struct session_rec rec;
 };
 
 enum { CLS_UNCONNECTED = 0, CLS_CONNECTED = 1, N_CLS };
 
 struct session_tracker {
-	struct session_slot *slots;
+	struct session_slot *slots;     /* page aligned */
 	uint32_t *open;         /* dense list of open slot indexes */
 	uint32_t n_open;
 	uint32_t max;
@@ -54,6 +60,34 @@ struct session_tracker {
 	struct session_counters ctr;
 };
 
+/* Anonymous memory, untouched until used, with a hint for huge pages (a
+ * flood starts and ends sessions all over the table; see sig_client.c). */
+#define HUGE_PAGE (2u << 20)
+
+static size_t slots_len(uint32_t n)
+{
+	size_t len = (size_t)n * sizeof(struct session_slot);
+
+	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+static struct session_slot *slots_alloc(uint32_t n)
+{
+	void *p = mmap(NULL, slots_len(n), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, slots_len(n), MADV_HUGEPAGE);
+	return p;
+}
+
+static void slots_free(struct session_slot *p, uint32_t n)
+{
+	if (p)
+		munmap(p, slots_len(n));
+}
+
 struct session_tracker *session_tracker_new(uint32_t max_sessions,
 					    session_emit_fn emit, void *ctx)
 {
@@ -64,7 +98,8 @@ struct session_tracker *session_tracker_new(uint32_t max_sessions,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
-	st->slots = calloc(max_sessions, sizeof(*st->slots));
+	st->max = max_sessions;
+	st->slots = slots_alloc(max_sessions);
 	st->open = calloc(max_sessions, sizeof(*st->open));
 	if (!st->slots || !st->open) {
 		session_tracker_free(st);
@@ -92,7 +127,7 @@ void session_tracker_free(struct session_tracker *st)
 {
 	if (!st)
 		return;
-	free(st->slots);
+	slots_free(st->slots, st->max);
 	free(st->open);
 	free(st);
 }
@@ -114,6 +149,12 @@ int session_alive(const struct session_tracker *st, uint32_t slot,
 		  uint32_t id)
 {
 	return get(st, slot, id) != NULL;
+}
+
+void session_prefetch(const struct session_tracker *st, uint32_t slot)
+{
+	if (slot < st->max)
+		__builtin_prefetch(&st->slots[slot]);
 }
 
 static void lru_unlink(struct session_tracker *st, uint32_t i)

@@ -102,6 +102,8 @@ uint32_t session_start(struct session_tracker *st, const uint8_t client[16],
 		       uint8_t version, uint8_t login_phase, uint32_t *slot);
 int session_alive(const struct session_tracker *st, uint32_t slot,
 		  uint32_t id);
+/* A hint: slot will be read soon (its cache line is fetched now). */
+void session_prefetch(const struct session_tracker *st, uint32_t slot);
 /* Skype evidence at ts_us: postpones the timeout. */
 void session_evidence(struct session_tracker *st, uint32_t slot, uint32_t id,
 		      uint64_t ts_us);

@@ -40,6 +40,7 @@
 #include "sig_client.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +76,38 @@ uint32_t sig_addr_hash(const uint8_t a[16])
 
 /* ---- the table ---------------------------------------------------------- */
 
+/*
+ * The tables, as the flow table's (flow_table.c): anonymous memory, zero
+ * and untouched until first used, page aligned (so cache-line aligned),
+ * with a hint for huge pages: a flood touches every client entry at
+ * random, and small pages cost a fault each (13,000 of them for the
+ * default tables) and a TLB miss on almost every look-up.
+ */
+#define HUGE_PAGE (2u << 20)
+
+static size_t huge_round(size_t len)
+{
+	return (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+static void *table_alloc(size_t n, size_t size)
+{
+	size_t len = huge_round(n * size);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
+static void table_free(void *p, size_t n, size_t size)
+{
+	if (p)
+		munmap(p, huge_round(n * size));
+}
+
 int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 		     struct session_tracker *sessions)
 {
@@ -93,14 +126,16 @@ int sig_clients_init(struct sig_clients *t, uint32_t max_clients,
 	for (int k = 0; k < 2; k++)
 		t->lru_head[k] = t->lru_tail[k] = CLIENT_NIL;
 	t->sessions = sessions;
-	t->clients = calloc(max, sizeof(*t->clients));
-	t->addrs = calloc(max, sizeof(*t->addrs));
-	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
-	t->bucket_len = calloc(nb, 1);
-	if (!t->clients || !t->addrs || !t->buckets ||
-	    !t->bucket_len)
+	t->clients = table_alloc(max, sizeof(*t->clients));
+	t->addrs = table_alloc(max, sizeof(*t->addrs));
+	t->buckets = table_alloc(nb, sizeof(*t->buckets));
+	if (!t->clients || !t->addrs || !t->buckets)
 		return -1;
-	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
+	for (uint32_t b = 0; b < nb; b++) {
+		t->buckets[b].head = CLIENT_NIL;
+		t->buckets[b].len = 0;
+		t->buckets[b].head_tag = 0;
+	}
 	return 0;
 }
 
@@ -112,14 +147,13 @@ void sig_clients_seed(struct sig_clients *t, uint64_t seed)
 
 void sig_clients_free(struct sig_clients *t)
 {
-	free(t->clients);
-	free(t->addrs);
-	free(t->buckets);
-	free(t->bucket_len);
+	table_free(t->clients, t->max_clients, sizeof(*t->clients));
+	table_free(t->addrs, t->max_clients, sizeof(*t->addrs));
+	table_free(t->buckets, (size_t)t->bucket_mask + 1,
+		   sizeof(*t->buckets));
 	t->clients = NULL;
 	t->addrs = NULL;
 	t->buckets = NULL;
-	t->bucket_len = NULL;
 }
 
 static uint32_t client_slot(const struct sig_clients *t,
@@ -128,9 +162,19 @@ static uint32_t client_slot(const struct sig_clients *t,
 	return (uint32_t)(c - t->clients);
 }
 
-static uint32_t bucket_of(const struct sig_clients *t, const uint8_t a[16])
+static uint32_t hash_of(const struct sig_clients *t, const uint8_t a[16])
 {
-	return seeded_hash(t->seed, a) & t->bucket_mask;
+	return seeded_hash(t->seed, a);
+}
+
+static uint32_t bucket_of(const struct sig_clients *t, uint32_t h)
+{
+	return h & t->bucket_mask;
+}
+
+static uint16_t tag_of(uint32_t h)
+{
+	return (uint16_t)(h >> 16);
 }
 
 static void walked(struct sig_clients *t, uint32_t steps)
@@ -144,9 +188,13 @@ static void walked(struct sig_clients *t, uint32_t steps)
 static struct sig_addr_ent *addr_find(struct sig_clients *t,
 				      const uint8_t addr[16])
 {
-	uint32_t i = t->buckets[bucket_of(t, addr)], steps = 0;
+	uint32_t h = hash_of(t, addr);
+	const struct sig_addr_bucket *bk = &t->buckets[bucket_of(t, h)];
+	uint32_t i = bk->head, steps = 0;
 	struct sig_addr_ent *a = NULL;
 
+	if (bk->len == 1 && bk->head_tag != tag_of(h))
+		i = CLIENT_NIL;         /* one other address: not read */
 	for (; i != CLIENT_NIL; i = t->addrs[i].next) {
 		steps++;
 		if (sig_addr_eq(t->addrs[i].addr, addr)) {
@@ -262,6 +310,30 @@ struct sig_client *sig_client_find(struct sig_clients *t,
 	return find_in(t, addr_find(t, addr), port);
 }
 
+/*
+ * The next victim's cache lines, fetched one eviction ahead (issue 9: a
+ * flood evicts a client per probe pair, from the idle end of a 40 MB
+ * table).  The candidates' head is already in cache (unlinking its
+ * predecessor wrote its lru_prev); what evicting and reusing it will read
+ * or write is not: its address entry, its session, its successor on the
+ * list and the first ring entry the new client writes.
+ */
+static void prefetch_victim(const struct sig_clients *t)
+{
+	uint32_t i = t->lru_head[SIG_LRU_CANDIDATE];
+	const struct sig_client *c;
+
+	if (i == CLIENT_NIL || t->n_clients + 1 < t->max_clients)
+		return;
+	c = &t->clients[i];
+	__builtin_prefetch(&t->addrs[c->addr_slot]);
+	if (c->lru_next != CLIENT_NIL)
+		__builtin_prefetch(&t->clients[c->lru_next]);
+	__builtin_prefetch(&c->pos[0], 1);
+	if (c->session_id)
+		session_prefetch(t->sessions, c->session_slot);
+}
+
 static void client_remove(struct sig_clients *t, uint32_t i)
 {
 	struct sig_client *c = &t->clients[i];
@@ -272,13 +344,15 @@ static void client_remove(struct sig_clients *t, uint32_t i)
 		link = &t->clients[*link].sib_next;
 	*link = c->sib_next;
 	if (--a->n == 0) {
-		uint32_t b = bucket_of(t, a->addr);
+		struct sig_addr_bucket *bk = &t->buckets[bucket_of(t, a->hash)];
 
-		link = &t->buckets[b];
+		link = &bk->head;
 		while (*link != c->addr_slot)
 			link = &t->addrs[*link].next;
 		*link = a->next;
-		t->bucket_len[b]--;
+		bk->len--;
+		if (link == &bk->head && bk->head != CLIENT_NIL)
+			bk->head_tag = tag_of(t->addrs[bk->head].hash);
 		a->in_use = 0;
 		a->next = t->addr_free;
 		t->addr_free = c->addr_slot;
@@ -288,6 +362,7 @@ static void client_remove(struct sig_clients *t, uint32_t i)
 	c->in_use = 0;
 	c->sib_next = t->free_head;
 	t->free_head = i;
+	prefetch_victim(t);
 }
 
 /* Make room: c goes, and its open session with it. */
@@ -348,10 +423,11 @@ static struct sig_client *client_new(struct sig_clients *t,
 				     uint64_t ts_us)
 {
 	struct sig_client *c, *victim = NULL;
-	uint32_t i, b = bucket_of(t, addr), ai;
+	uint32_t i, h = hash_of(t, addr), ai;
+	struct sig_addr_bucket *bk = &t->buckets[bucket_of(t, h)];
 	uint16_t gen;
 
-	if (!a && t->bucket_len[b] >= SIG_ADDR_CHAIN_MAX) {
+	if (!a && bk->len >= SIG_ADDR_CHAIN_MAX) {
 		t->limit_hits++;        /* a new address on a full chain */
 		return NULL;
 	}
@@ -388,13 +464,15 @@ static struct sig_client *client_new(struct sig_clients *t,
 		a->n = 0;
 		a->in_use = 1;
 		a->first = CLIENT_NIL;
-		a->next = t->buckets[b];
-		t->buckets[b] = ai;
-		t->bucket_len[b]++;
+		a->hash = h;
+		a->next = bk->head;
+		bk->head = ai;
+		bk->head_tag = tag_of(h);
+		bk->len++;
 	}
 	c = &t->clients[i];
 	gen = (uint16_t)(c->gen + 1);
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, SIG_CLIENT_HEAD);  /* the rings: see sig_sn_filled() */
 	c->gen = gen;
 	memcpy(c->addr, addr, 16);
 	c->udp_port = port;
@@ -487,7 +565,10 @@ struct sig_client *sig_client_find_pos(struct sig_clients *t,
 	struct sig_client *c, *best = NULL;
 
 	for (c = first_of(t, a); c; c = next_of(t, c)) {
-		struct sn_ref *r = sig_sn_find(c->pos, SIG_POS_SN, sn, sn_port);
+		struct sn_ref *r = sig_sn_find(c->pos,
+					       sig_sn_filled(c->pos_next,
+							     SIG_POS_SN),
+					       sn, sn_port);
 
 		if (r && (!best || c->last_us > best->last_us)) {
 			best = c;
@@ -524,39 +605,51 @@ void sig_flow_set_client(struct sig_clients *t, struct flow *f,
 
 /* ---- remembered connections (continuity) ------------------------------ */
 
+static int mem_used(const struct sig_client *c, unsigned k)
+{
+	return (c->mem_used >> k) & 1;
+}
+
 /* A remembered entry still stands: its session is c's open one, or it
  * had none. */
-static int mem_valid(struct sig_clients *t, struct sig_client *c,
-		     const struct sig_conn_mem *m)
+static int mem_valid(struct sig_clients *t, struct sig_client *c, unsigned k)
 {
-	return m->used &&
-	       (m->session_id == 0 || m->session_id == sig_session_of(t, c));
+	return mem_used(c, k) &&
+	       (c->mem[k].session_id == 0 ||
+		c->mem[k].session_id == sig_session_of(t, c));
+}
+
+static void mem_forget(struct sig_client *c, unsigned k)
+{
+	c->mem_used &= (uint8_t)~(1u << k);
+	c->mem[k].open = 0;
 }
 
 uint32_t sig_sn_open(struct sig_clients *t, struct sig_client *c)
 {
 	uint32_t n = c->n_sn_open;
 
+	if (!c->mem_used)
+		return n;
 	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (c->mem[i].open && c->mem[i].session_id != 0 &&
-		    mem_valid(t, c, &c->mem[i]))
+		if (mem_used(c, i) && c->mem[i].open &&
+		    c->mem[i].session_id != 0 && mem_valid(t, c, i))
 			n++;
 	return n;
 }
 
 /* Where a new entry goes: a free or stale one, else the next in the ring
  * (bounded memory: the oldest is forgotten). */
-static struct sig_conn_mem *mem_slot(struct sig_clients *t,
-				     struct sig_client *c)
+static unsigned mem_slot(struct sig_clients *t, struct sig_client *c)
 {
-	struct sig_conn_mem *m;
+	unsigned k;
 
-	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (!mem_valid(t, c, &c->mem[i]))
-			return &c->mem[i];
-	m = &c->mem[c->mem_next % SIG_MEM_CONN];
+	for (k = 0; k < SIG_MEM_CONN; k++)
+		if (!mem_valid(t, c, k))
+			return k;
+	k = c->mem_next % SIG_MEM_CONN;
 	c->mem_next = (uint8_t)((c->mem_next + 1) % SIG_MEM_CONN);
-	return m;
+	return k;
 }
 
 void sig_mem_add(struct sig_clients *t, struct sig_client *c,
@@ -566,21 +659,23 @@ void sig_mem_add(struct sig_clients *t, struct sig_client *c,
 	const uint8_t *peer = rev ? f->key.src : f->key.dst;
 	uint16_t pport = rev ? f->key.sport : f->key.dport;
 	uint16_t cport = rev ? f->key.dport : f->key.sport;
-	struct sig_conn_mem *m = NULL;
+	struct sig_conn_mem *m;
+	unsigned k;
 
-	for (unsigned i = 0; i < SIG_MEM_CONN && !m; i++)
-		if (c->mem[i].used && c->mem[i].peer_port == pport &&
-		    c->mem[i].client_port == cport &&
-		    sig_addr_eq(c->mem[i].peer, peer))
-			m = &c->mem[i];
-	if (!m)
-		m = mem_slot(t, c);
+	for (k = 0; k < SIG_MEM_CONN; k++)
+		if (mem_used(c, k) && c->mem[k].peer_port == pport &&
+		    c->mem[k].client_port == cport &&
+		    sig_addr_eq(c->mem[k].peer, peer))
+			break;
+	if (k == SIG_MEM_CONN)
+		k = mem_slot(t, c);
+	m = &c->mem[k];
 	memset(m, 0, sizeof(*m));
 	memcpy(m->peer, peer, 16);
 	m->peer_port = pport;
 	m->client_port = cport;
 	m->session_id = f->session_id;
-	m->used = 1;
+	c->mem_used |= (uint8_t)(1u << k);
 	m->role = f->role;
 	m->path = f->sig.path;
 	m->connected = (uint8_t)(connected != 0);
@@ -591,20 +686,22 @@ void sig_mem_add(struct sig_clients *t, struct sig_client *c,
 static struct sig_client *mem_find(struct sig_clients *t,
 				   const uint8_t caddr[16], uint16_t cport,
 				   const uint8_t peer[16], uint16_t pport,
-				   struct sig_conn_mem **out)
+				   unsigned *out)
 {
 	struct sig_addr_ent *a = addr_find(t, caddr);
 	struct sig_client *c;
 
 	for (c = first_of(t, a); c; c = next_of(t, c)) {
+		if (!c->mem_used)
+			continue;
 		for (unsigned k = 0; k < SIG_MEM_CONN; k++) {
 			struct sig_conn_mem *m = &c->mem[k];
 
-			if (m->used && m->client_port == cport &&
+			if (mem_used(c, k) && m->client_port == cport &&
 			    m->peer_port == pport &&
 			    sig_addr_eq(m->peer, peer) &&
-			    mem_valid(t, c, m)) {
-				*out = m;
+			    mem_valid(t, c, k)) {
+				*out = k;
 				return c;
 			}
 		}
@@ -615,22 +712,21 @@ static struct sig_client *mem_find(struct sig_clients *t,
 struct sig_client *sig_mem_take(struct sig_clients *t, const struct flow *f,
 				struct sig_conn_mem *m, int *reversed)
 {
-	struct sig_conn_mem *e = NULL;
 	struct sig_client *c;
+	unsigned k = 0;
 
 	c = mem_find(t, f->key.src, f->key.sport, f->key.dst, f->key.dport,
-		     &e);
+		     &k);
 	*reversed = 0;
 	if (!c) {
 		c = mem_find(t, f->key.dst, f->key.dport, f->key.src,
-			     f->key.sport, &e);
+			     f->key.sport, &k);
 		*reversed = 1;
 	}
 	if (!c)
 		return NULL;
-	*m = *e;
-	e->used = 0;
-	e->open = 0;
+	*m = c->mem[k];
+	mem_forget(c, k);
 	return c;
 }
 
@@ -638,11 +734,9 @@ void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
 		       uint16_t port)
 {
 	for (unsigned i = 0; i < SIG_MEM_CONN; i++)
-		if (c->mem[i].used && c->mem[i].peer_port == port &&
-		    sig_addr_eq(c->mem[i].peer, sn)) {
-			c->mem[i].used = 0;
-			c->mem[i].open = 0;
-		}
+		if (mem_used(c, i) && c->mem[i].peer_port == port &&
+		    sig_addr_eq(c->mem[i].peer, sn))
+			mem_forget(c, i);
 }
 
 /* ---- super-node rings --------------------------------------------------- */
@@ -650,11 +744,12 @@ void sig_mem_drop_peer(struct sig_client *c, const uint8_t sn[16],
 void sig_sn_add(struct sn_ref *ring, uint8_t *cursor, unsigned n,
 		const uint8_t addr[16], uint16_t port, uint32_t u1_size)
 {
-	struct sn_ref *r = sig_sn_find(ring, n, addr, port);
+	struct sn_ref *r = sig_sn_find(ring, sig_sn_filled(*cursor, n), addr,
+				       port);
 
 	if (!r) {
 		r = &ring[*cursor % n];
-		*cursor = (uint8_t)((*cursor + 1) % n);
+		*cursor = (uint8_t)(*cursor + 1u < 2 * n ? *cursor + 1u : n);
 	}
 	memcpy(r->addr, addr, 16);
 	r->port = port;

@@ -10,6 +10,7 @@
 #ifndef SKYPROBE_SIG_CLIENT_H
 #define SKYPROBE_SIG_CLIENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "flow_table.h"
@@ -35,14 +36,14 @@ struct sn_ref {
  * (2006 keep-alives are 30-60 s apart), and when its 5-tuple shows up
  * again without a SYN, from either side, the new record resumes it.
  * Valid while its session is the client's open one (or, when it had
- * none, while the client is tracked).
+ * none, while the client is tracked).  In use: its bit in the client's
+ * mem_used.
  */
 struct sig_conn_mem {
 	uint8_t  peer[16];      /* the SN or server */
 	uint16_t peer_port;
 	uint16_t client_port;
 	uint32_t session_id;    /* its session, 0 when none */
-	uint8_t  used;
 	uint8_t  role;          /* enum skype_flow_role */
 	uint8_t  path;          /* enum sig_path */
 	uint8_t  connected;     /* had reached step 9 (HS_CONNECTED) */
@@ -54,36 +55,53 @@ struct sig_conn_mem {
  * One client.  Keyed by (address, UDP port): the UDP port tells clients
  * behind one NAT apart.  Port 0 means "not known yet" (TCP-only evidence);
  * see sig_client_get() for how such an entry joins the port-keyed one.
+ *
+ * Layout (issue 9: a flood of spoofed probes makes and evicts a client per
+ * probe pair, 65,536 of them in 40 MB of table, so every cache line a
+ * client touches is a miss): everything a look-up, the LRU lists, the
+ * address index and eviction read sits in the first cache line; the
+ * entry's head (up to pos[], SIG_CLIENT_HEAD) is all that is cleared when a slot is
+ * reused.  The rings behind it are not cleared: a ring's cursor counts
+ * the entries written since (sig_sn_filled()), the remembered
+ * connections have a bit each in mem_used, and entries beyond those are
+ * never read.  A new client so touches two cache lines, not ten.
  */
 struct sig_client {
-	uint8_t  addr[16];
+	/* first cache line: look-up, LRU, index, session, protection */
+	_Alignas(64) uint8_t addr[16];
 	uint16_t udp_port;
+	uint16_t gen;           /* bumped at each (re)use of the slot */
 	uint8_t  in_use;
+	uint8_t  lru_class;     /* SIG_LRU_CANDIDATE or SIG_LRU_PROTECTED */
 	uint8_t  login_phase;   /* enum skype_login_phase, this session */
 	uint8_t  version;       /* enum skype_version, best guess */
-	uint8_t  pos_next, neg_next, ref_next, conn_next;   /* ring cursors */
-	uint8_t  has_seqid;
-	uint8_t  public_v4[4];  /* from U2[4-7], 0 when unknown */
-	uint16_t last_seqid;    /* section 5.1: last initiated request id */
+	uint8_t  pos_next, neg_next, ref_next, conn_next;   /* ring cursors,
+				   in [0, 2n): see sig_sn_filled() */
+	uint8_t  mem_used;      /* bit i: mem[i] holds a connection */
+	uint8_t  mem_next;      /* ring cursor of mem[] */
 	uint16_t n_sn_open;     /* SN connections now open (step 11) */
-	uint32_t seqid_evidence;
 	uint32_t sib_next;      /* next client of this address (or free list) */
 	uint32_t addr_slot;     /* its entry in the address index */
 	uint32_t lru_prev, lru_next;
-	uint8_t  lru_class;     /* SIG_LRU_CANDIDATE or SIG_LRU_PROTECTED */
-	uint16_t gen;           /* bumped at each (re)use of the slot */
 	uint32_t session_id;    /* 0 when none */
 	uint32_t session_slot;
 	uint64_t last_us;       /* last activity */
-	uint8_t  login_server[16];  /* of the last complete login (L4) */
+	/* the rest of the head: evidence of the client's own */
+	uint8_t  has_seqid;
 	uint8_t  connected_since_login; /* step 9 seen since the last L4 */
-	uint8_t  mem_next;      /* ring cursor of mem[] */
-	struct sig_conn_mem mem[SIG_MEM_CONN];
+	uint16_t last_seqid;    /* section 5.1: last initiated request id */
+	uint8_t  public_v4[4];  /* from U2[4-7], 0 when unknown */
+	uint32_t seqid_evidence;
+	/* not cleared on reuse: read only where cursors and mem_used say */
 	struct sn_ref pos[SIG_POS_SN];
 	struct sn_ref neg[SIG_NEG_SN];
 	struct sn_ref refused[SIG_REF_SN];
 	struct sn_ref connected[SIG_CONN_SN];
+	struct sig_conn_mem mem[SIG_MEM_CONN];
 };
+
+/* What is cleared when a slot is (re)used. */
+#define SIG_CLIENT_HEAD offsetof(struct sig_client, pos)
 
 /*
  * Bounds of every walk (issue 9: bounded work per packet whatever the
@@ -110,21 +128,35 @@ struct sig_client {
 #define SIG_LRU_CANDIDATE 0     /* unconfirmed: a probe, R1, a login */
 #define SIG_LRU_PROTECTED 1     /* session connected (step 9) or SN open */
 
+/* 32 bytes, aligned: one cache line per look-up step. */
 struct sig_addr_ent {
-	uint8_t  addr[16];
+	_Alignas(32) uint8_t addr[16];
 	uint32_t next;          /* hash chain (or free list) */
 	uint32_t first;         /* its first client */
+	uint32_t hash;          /* seeded_hash() of addr */
 	uint8_t  n;             /* its clients */
 	uint8_t  in_use;
+};
+
+/*
+ * A chain of the address index: its head, its length and the head's tag
+ * (the high 16 bits of its hash; the low bits chose the bucket), so that
+ * a look-up of an address that is not there (every spoofed source) is
+ * answered from the bucket alone when the chain is empty or holds one
+ * other address: no address entry is read.
+ */
+struct sig_addr_bucket {
+	uint32_t head;
+	uint16_t len;
+	uint16_t head_tag;
 };
 
 /* The client table, and the session tracker its clients' sessions live
  * in (owned by the engine, not by the table). */
 struct sig_clients {
-	struct sig_client *clients;
-	struct sig_addr_ent *addrs;     /* max_clients entries */
-	uint32_t *buckets;              /* address chains */
-	uint8_t  *bucket_len;
+	struct sig_client *clients;     /* page aligned */
+	struct sig_addr_ent *addrs;     /* max_clients entries, aligned */
+	struct sig_addr_bucket *buckets;        /* address chains */
 	uint32_t n_clients;
 	uint32_t max_clients;
 	uint32_t bucket_mask;
@@ -211,8 +243,20 @@ struct sig_client *sig_flow_client(struct sig_clients *t, struct flow *f);
 void sig_flow_set_client(struct sig_clients *t, struct flow *f,
 			 struct sig_client *c);
 
+/*
+ * A ring of n super nodes and its cursor: the cursor runs 0..2n-1 and then
+ * n..2n-1 again, so the next entry is ring[cursor % n] and the entries
+ * written since the client's slot was (re)used are the first
+ * sig_sn_filled(cursor, n): those are the only ones read (the ring is not
+ * cleared when the slot is reused).
+ */
+static inline unsigned sig_sn_filled(uint8_t cursor, unsigned n)
+{
+	return cursor < n ? cursor : n;
+}
 void sig_sn_add(struct sn_ref *ring, uint8_t *cursor, unsigned n,
 		const uint8_t addr[16], uint16_t port, uint32_t u1_size);
+/* Among the first n entries of ring (n: sig_sn_filled()). */
 struct sn_ref *sig_sn_find(struct sn_ref *ring, unsigned n,
 			   const uint8_t addr[16], uint16_t port);
 

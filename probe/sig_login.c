@@ -109,10 +109,8 @@ static void login_progress(struct sig_ctx *x, struct flow *f,
 	if (c->login_phase >= LOGIN_FAILED || c->login_phase >= phase)
 		return;
 	sig_set_login_phase(&x->clients, c, phase);
-	if (phase == LOGIN_L4) {
-		memcpy(c->login_server, f->key.dst, 16);
+	if (phase == LOGIN_L4)
 		c->connected_since_login = 0;
-	}
 }
 
 static void login_failed(struct sig_ctx *x, struct sig_client *c)

@@ -162,7 +162,8 @@ static void probe_negative(struct sig_ctx *x, struct flow *f,
 		return;
 	sig_sn_add(c->neg, &c->neg_next, SIG_NEG_SN, f->key.dst, f->key.dport,
 		   sf->u1_size);
-	r = sig_sn_find(c->pos, SIG_POS_SN, f->key.dst, f->key.dport);
+	r = sig_sn_find(c->pos, sig_sn_filled(c->pos_next, SIG_POS_SN),
+			f->key.dst, f->key.dport);
 	if (r)
 		r->used = 0;
 	if (!c->has_seqid) {

@@ -2052,6 +2052,123 @@ START_TEST(test_flood_bounded_walks)
 }
 END_TEST
 
+/*
+ * Issue 9, cache: a reused client slot clears only its head, not its
+ * rings; what the evicted client left in them is never read by the new
+ * one.  And a ring that wrapped keeps its last n entries.
+ */
+START_TEST(test_client_slot_reuse)
+{
+	struct session_tracker *st = session_tracker_new(16, NULL, NULL);
+	struct sig_clients t;
+	struct sig_client *c, *d;
+	struct sn_ref *ref = NULL;
+	uint8_t a[16], b[16], sn[16];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(sig_clients_init(&t, 1, st), 0);
+	ck_assert_uint_eq((uintptr_t)t.clients % 64, 0);
+	ck_assert_uint_eq(offsetof(struct sig_client, last_us) + 8, 64);
+	v4(a, 198, 18, 0, 1);
+	v4(b, 198, 18, 0, 2);
+	v4(sn, 203, 0, 113, 5);
+	c = sig_client_get(&t, a, 1000, 1);
+	ck_assert_ptr_nonnull(c);
+	for (int i = 0; i < 20; i++) {
+		sn[15] = (uint8_t)i;
+		sig_sn_add(c->pos, &c->pos_next, SIG_POS_SN, sn, 33033, 18);
+		ck_assert_uint_lt(c->pos_next, 2 * SIG_POS_SN);
+	}
+	ck_assert_uint_eq(sig_sn_filled(c->pos_next, SIG_POS_SN), SIG_POS_SN);
+	for (int i = 0; i < 20; i++) {
+		sn[15] = (uint8_t)i;
+		if (i < 20 - SIG_POS_SN)
+			ck_assert_ptr_null(sig_client_find_pos(&t, a, sn, 33033,
+							       &ref));
+		else
+			ck_assert_ptr_eq(sig_client_find_pos(&t, a, sn, 33033,
+							     &ref), c);
+	}
+	sig_sn_add(c->neg, &c->neg_next, SIG_NEG_SN, sn, 33033, 18);
+	sig_sn_add(c->connected, &c->conn_next, SIG_CONN_SN, sn, 33033, 18);
+	c->mem_used = 1;
+	c->mem[0].open = 1;
+	c->mem[0].session_id = 0;
+	/* the table holds one client: b takes a's slot */
+	d = sig_client_get(&t, b, 1000, 2);
+	ck_assert_ptr_eq(d, c);
+	ck_assert_uint_eq(t.evictions, 1);
+	ck_assert_uint_eq(d->pos_next, 0);
+	ck_assert_uint_eq(d->neg_next, 0);
+	ck_assert_uint_eq(d->conn_next, 0);
+	ck_assert_uint_eq(d->mem_used, 0);
+	ck_assert_uint_eq(sig_sn_open(&t, d), 0);
+	ck_assert_ptr_null(sig_client_find_pos(&t, b, sn, 33033, &ref));
+	ck_assert_ptr_null(sig_sn_find(d->neg, sig_sn_filled(d->neg_next,
+							     SIG_NEG_SN),
+				       sn, 33033));
+	/* its first probe lands in entry 0 and is found */
+	sig_sn_add(d->pos, &d->pos_next, SIG_POS_SN, sn, 40000, 18);
+	ck_assert_ptr_eq(sig_client_find_pos(&t, b, sn, 40000, &ref), d);
+	ck_assert_ptr_eq(ref, &d->pos[0]);
+	sig_clients_free(&t);
+	session_tracker_free(st);
+}
+END_TEST
+
+/*
+ * Issue 9, cache: a look-up of an absent address on a chain that holds
+ * one other address is answered by the bucket's tag, without reading the
+ * address entry; present addresses are still found, also after the
+ * chain's head went.
+ */
+START_TEST(test_addr_tag)
+{
+	struct session_tracker *st = session_tracker_new(16, NULL, NULL);
+	struct sig_clients t;
+	uint8_t a[16], b[16];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(sig_clients_init(&t, 4096, st), 0);
+	sig_clients_seed(&t, 1);        /* no tag collision, checked */
+	v4(a, 198, 18, 0, 1);
+	ck_assert_ptr_nonnull(sig_client_get(&t, a, 1000, 1));
+	t.walk_steps = 0;
+	for (uint32_t i = 0; i < 20000; i++) {
+		v4(b, 100 + (int)(i >> 16), (int)((i >> 8) & 0xff),
+		   (int)(i & 0xff), 9);
+		ck_assert_ptr_null(sig_client_known(&t, b));
+	}
+	ck_assert_uint_eq(t.walk_steps, 0);
+	ck_assert_ptr_nonnull(sig_client_known(&t, a));
+	ck_assert_uint_ge(t.walk_steps, 1);
+	/* a full chain: every address is found, the head's removal keeps the
+	 * tag right */
+	sig_clients_free(&t);
+	ck_assert_int_eq(sig_clients_init(&t, 8, st), 0);   /* 8 buckets */
+	for (int i = 0; i < 8; i++) {
+		v4(b, 192, 0, 2, i);
+		ck_assert_ptr_nonnull(sig_client_get(&t, b, 1000, (uint64_t)i));
+	}
+	for (int i = 0; i < 64; i++) {
+		v4(b, 203, 0, 113, i);
+		ck_assert_ptr_nonnull(sig_client_get(&t, b, 1000,
+						     (uint64_t)(10 + i)));
+		ck_assert_ptr_nonnull(sig_client_known(&t, b));
+		for (int j = i > 7 ? i - 7 : 0; j <= i; j++) {
+			v4(a, 203, 0, 113, j);
+			ck_assert_ptr_nonnull(sig_client_known(&t, a));
+		}
+		if (i >= 8) {
+			v4(a, 203, 0, 113, i - 8);
+			ck_assert_ptr_null(sig_client_known(&t, a));
+		}
+	}
+	sig_clients_free(&t);
+	session_tracker_free(st);
+}
+END_TEST
+
 START_TEST(test_session_limit)
 {
 	struct env e;
@@ -2306,6 +2423,8 @@ static Suite *sig_suite(void)
 	tcase_add_test(tc, test_flood_bounded_walks);
 	tcase_add_test(tc, test_session_limit);
 	tcase_add_test(tc, test_session_limit_keeps_connected);
+	tcase_add_test(tc, test_client_slot_reuse);
+	tcase_add_test(tc, test_addr_tag);
 	tcase_add_test(tc, test_disabled_and_reconfigure);
 	tcase_add_test(tc, test_truncated_payloads);
 	tcase_add_test(tc, test_flow_state_size);
