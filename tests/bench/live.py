@@ -18,7 +18,8 @@ offload artefacts of the capturing hosts, which no sender can put on a
 2. For each contender, at (a) pktsend's full speed and (b) a fixed LIVE_RATE
    packets/s (default 100000), LIVE_LOOPS passes over the trace (default 2):
    the contender is started in the namespace on $LIVE_RCV, the run waits
-   until it holds a packet socket, samples its CPU time, replays the trace,
+   until it holds a packet socket and its start-up is over (its CPU time
+   stops growing), samples its CPU time, replays the trace,
    waits LIVE_DRAIN s (default 1) for the capture buffers to drain, samples
    its CPU time again and stops it; with LIVE_RUNS=N (default 1) N runs,
    the one of least CPU per packet kept.  Columns:
@@ -282,6 +283,20 @@ def wait_socket(pid, timeout=15.0):
     return False
 
 
+def wait_idle(pid, timeout=15.0):
+    """Until start-up is over: the process's CPU time stops growing (less
+    than 2 ms in 100 ms).  skyprobe touches its flow table at start on a
+    live interface, which is no per-packet cost; others may set up too."""
+    t_end = time.monotonic() + timeout
+    prev = cpu_sample(pid)[0]
+    while time.monotonic() < t_end:
+        time.sleep(0.1)
+        cur = cpu_sample(pid)[0]
+        if cur - prev < 2000000:
+            return
+        prev = cur
+
+
 def num(pattern, text):
     m = re.search(pattern, text, re.M)
     return int(m.group(1)) if m else None
@@ -299,6 +314,7 @@ def run_one(name, cmd, kind, trace, rate, tmp):
         if not wait_socket(p.pid) or p.poll() is not None:
             raise RuntimeError("did not open its capture")
         time.sleep(0.5)          # threads started, first poll entered
+        wait_idle(p.pid)
         rx0 = rx_packets()
         c0 = cpu_sample(p.pid)
         sent, secs, pps = pktsend(trace, rate, LOOPS)
