@@ -52,6 +52,31 @@ static uint32_t addr_hash(const uint8_t a[16])
 	return h ^ h >> 16;
 }
 
+#define PREPARED_MARK 0x5eedfa00u     /* ^ n_internal */
+
+/* Is a inside one of the prepared prefixes?  Words in memory order. */
+static int inside_prepared(const struct fanout_site *s, uint32_t n,
+			   const uint8_t a[16])
+{
+	uint32_t w[4];
+
+	memcpy(w, a, 16);
+	for (uint32_t i = 0; i < n; i++)
+		if ((((w[0] ^ s->net[i][0]) & s->mask[i][0]) |
+		     ((w[1] ^ s->net[i][1]) & s->mask[i][1]) |
+		     ((w[2] ^ s->net[i][2]) & s->mask[i][2]) |
+		     ((w[3] ^ s->net[i][3]) & s->mask[i][3])) == 0)
+			return 1;
+	return 0;
+}
+
+static int inside(const struct fanout_site *s, uint32_t n, const uint8_t a[16])
+{
+	if (s->prepared == (PREPARED_MARK ^ n))
+		return inside_prepared(s, n, a);
+	return prefix_list_contains(s->internal, n, a);
+}
+
 uint32_t fanout_hash(const struct fanout_site *s, const struct pkt_view *pv)
 {
 	uint32_t n = s ? s->n_internal : 0;
@@ -61,8 +86,8 @@ uint32_t fanout_hash(const struct fanout_site *s, const struct pkt_view *pv)
 		return 0;
 	if (n > FANOUT_MAX_PREFIXES)
 		n = FANOUT_MAX_PREFIXES;
-	in_src = n && prefix_list_contains(s->internal, n, pv->src);
-	in_dst = n && prefix_list_contains(s->internal, n, pv->dst);
+	in_src = n && inside(s, n, pv->src);
+	in_dst = n && inside(s, n, pv->dst);
 	if (in_src && !in_dst)
 		return addr_hash(pv->src);
 	if (in_dst && !in_src)
@@ -414,6 +439,22 @@ int fanout_cbpf_build(const struct fanout_site *s, int link_offset,
 	return 0;
 }
 
+/* The words of p's address and its mask, in memory order. */
+static void prepare(struct fanout_site *s, uint32_t i)
+{
+	const struct prefix *p = &s->internal[i];
+	uint8_t m[16];
+	unsigned len = p->len > 128 ? 128 : p->len;
+
+	for (unsigned b = 0; b < 16; b++)
+		m[b] = len >= 8 * (b + 1) ? 0xff : len <= 8 * b ? 0 :
+		       (uint8_t)(0xff00u >> (len - 8 * b));
+	memcpy(s->mask[i], m, 16);
+	memcpy(s->net[i], p->addr, 16);
+	for (unsigned k = 0; k < 4; k++)
+		s->net[i][k] &= s->mask[i][k];
+}
+
 void fanout_site_init(struct fanout_site *s, const struct prefix *internal,
 		      uint32_t n)
 {
@@ -423,15 +464,17 @@ void fanout_site_init(struct fanout_site *s, const struct prefix *internal,
 	};
 	uint32_t i;
 
+	memset(s, 0, sizeof(*s));
 	if (n > FANOUT_MAX_PREFIXES)
 		n = FANOUT_MAX_PREFIXES;
-	s->n_internal = 0;
 	for (i = 0; i < n; i++)
 		s->internal[s->n_internal++] = internal[i];
-	if (n)
-		return;
-	for (i = 0; i < sizeof(private_ranges) / sizeof(private_ranges[0]); i++)
+	for (i = 0; !n && i < sizeof(private_ranges) /
+				 sizeof(private_ranges[0]); i++)
 		if (prefix_parse(private_ranges[i],
 				 &s->internal[s->n_internal]) == PFX_OK)
 			s->n_internal++;
+	for (i = 0; i < s->n_internal; i++)
+		prepare(s, i);
+	s->prepared = PREPARED_MARK ^ s->n_internal;
 }

@@ -38,6 +38,12 @@
 struct fanout_site {
 	uint32_t n_internal;
 	struct prefix internal[FANOUT_MAX_PREFIXES];
+	/* Set by fanout_site_init(): the prefixes as masked 32-bit words,
+	 * which fanout_hash() compares on the file reader's hot path.  A
+	 * site filled by hand (prepared != its mark) is compared byte-wise. */
+	uint32_t prepared;
+	uint32_t net[FANOUT_MAX_PREFIXES][4];
+	uint32_t mask[FANOUT_MAX_PREFIXES][4];
 };
 
 struct sock_filter;

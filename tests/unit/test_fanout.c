@@ -476,6 +476,65 @@ START_TEST(t_fits)
 }
 END_TEST
 
+/*
+ * fanout_site_init() prepares the prefixes as masked words: the same
+ * answers as the byte-wise comparison, for every prefix length and
+ * addresses on both sides of each boundary; with no prefixes the private
+ * ranges stand in.
+ */
+START_TEST(t_prepared_site)
+{
+	struct fanout_site byhand, prepared;
+	struct prefix p[3];
+	struct pkt_view pv;
+	uint64_t x = 88172645463325252ULL;
+	int inside_seen = 0;
+
+	for (unsigned len = 0; len <= 128; len++) {
+		memset(&byhand, 0, sizeof(byhand));
+		memset(&p[0], 0, sizeof(p[0]));
+		memcpy(p[0].addr, "\x20\x01\x0d\xb8\xa5\x5a\x0f\xf0"
+		       "\x12\x34\x56\x78\x9a\xbc\xde\xf0", 16);
+		p[0].len = (uint8_t)len;
+		for (unsigned b = len; b < 128; b++)    /* no host bits */
+			p[0].addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+		byhand.internal[0] = p[0];
+		byhand.n_internal = 1;
+		fanout_site_init(&prepared, p, 1);
+		for (int k = 0; k < 64; k++) {
+			memset(&pv, 0, sizeof(pv));
+			pv.ip_version = 6;
+			memcpy(pv.src, p[0].addr, 16);
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			/* flip one bit: before, at or after the boundary */
+			if (k)
+				pv.src[(x % 128) / 8] ^= (uint8_t)(0x80u >> (x % 8));
+			memset(pv.dst, 0xee, 16);
+			inside_seen += prefix_contains(&p[0], pv.src);
+			ck_assert_uint_eq(fanout_hash(&prepared, &pv),
+					  fanout_hash(&byhand, &pv));
+		}
+	}
+	ck_assert_int_gt(inside_seen, 128);
+	/* no prefixes: 192.168.1.2 is the key, whichever end it is */
+	fanout_site_init(&prepared, p, 0);
+	ck_assert_uint_eq(prepared.n_internal, 7);
+	memset(&pv, 0, sizeof(pv));
+	pv.ip_version = 4;
+	addr_map_v4(pv.src, (const uint8_t *)"\xc0\xa8\x01\x02");
+	addr_map_v4(pv.dst, (const uint8_t *)"\x08\x08\x08\x08");
+	{
+		uint32_t a = fanout_hash(&prepared, &pv);
+
+		addr_map_v4(pv.dst, (const uint8_t *)"\x01\x01\x01\x01");
+		ck_assert_uint_eq(fanout_hash(&prepared, &pv), a);
+		memcpy(pv.dst, pv.src, 16);
+		addr_map_v4(pv.src, (const uint8_t *)"\x09\x09\x09\x09");
+		ck_assert_uint_eq(fanout_hash(&prepared, &pv), a);
+	}
+}
+END_TEST
+
 static Suite *fanout_suite(void)
 {
 	Suite *s = suite_create("fanout");
@@ -489,6 +548,7 @@ static Suite *fanout_suite(void)
 	tcase_add_test(tc, t_not_ip_and_truncated);
 	tcase_add_test(tc, t_can_fail);
 	tcase_add_test(tc, t_fits);
+	tcase_add_test(tc, t_prepared_site);
 	suite_add_tcase(s, tc);
 	return s;
 }
