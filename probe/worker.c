@@ -99,13 +99,15 @@ struct worker_pool {
 
 /* ---- waiting ------------------------------------------------------------ */
 
+#define YIELDS 2
+
 static void pause_briefly(unsigned *spins)
 {
 	struct timespec ts = { 0, 50000 };      /* 50 us, doubling to 1.6 ms */
-	unsigned k = *spins < 16 ? 0 : *spins - 16;
+	unsigned k = *spins < YIELDS ? 0 : *spins - YIELDS;
 
 	(*spins)++;
-	if (*spins <= 16) {
+	if (*spins <= YIELDS) {
 		sched_yield();
 		return;
 	}
