@@ -54,26 +54,36 @@ static uint32_t addr_hash(const uint8_t a[16])
 
 #define PREPARED_MARK 0x5eedfa00u     /* ^ n_internal */
 
-/* Is a inside one of the prepared prefixes?  Words in memory order. */
-static int inside_prepared(const struct fanout_site *s, uint32_t n,
-			   const uint8_t a[16])
+/* Is a inside one of the prepared prefixes?  Only those its first byte
+ * allows are compared, as masked words in memory order. */
+static int inside_prepared(const struct fanout_site *s, const uint8_t a[16])
 {
+	static const uint8_t v4_mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint64_t cand = memcmp(a, v4_mapped, 12) == 0 ? s->v4_first[a[12]] :
+							 s->v6_first[a[0]];
 	uint32_t w[4];
 
+	if (!cand)
+		return 0;
 	memcpy(w, a, 16);
-	for (uint32_t i = 0; i < n; i++)
+	do {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
 		if ((((w[0] ^ s->net[i][0]) & s->mask[i][0]) |
 		     ((w[1] ^ s->net[i][1]) & s->mask[i][1]) |
 		     ((w[2] ^ s->net[i][2]) & s->mask[i][2]) |
 		     ((w[3] ^ s->net[i][3]) & s->mask[i][3])) == 0)
 			return 1;
+		cand &= cand - 1;
+	} while (cand);
 	return 0;
 }
 
 static int inside(const struct fanout_site *s, uint32_t n, const uint8_t a[16])
 {
 	if (s->prepared == (PREPARED_MARK ^ n))
-		return inside_prepared(s, n, a);
+		return inside_prepared(s, a);
 	return prefix_list_contains(s->internal, n, a);
 }
 
@@ -453,6 +463,20 @@ static void prepare(struct fanout_site *s, uint32_t i)
 	memcpy(s->net[i], p->addr, 16);
 	for (unsigned k = 0; k < 4; k++)
 		s->net[i][k] &= s->mask[i][k];
+	/* which first bytes it may hold: of an IPv4 address (byte 12 of
+	 * ::ffff:a.b.c.d, the prefix admitting ::ffff:0:0/96), of IPv6 */
+	for (unsigned v = 0; v < 256; v++) {
+		static const uint8_t v4_mapped[12] = {
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		int v4 = ((v ^ p->addr[12]) & m[12]) == 0;
+
+		for (unsigned b = 0; b < 12 && v4; b++)
+			v4 = ((v4_mapped[b] ^ p->addr[b]) & m[b]) == 0;
+		if (v4)
+			s->v4_first[v] |= 1ull << i;
+		if (((v ^ p->addr[0]) & m[0]) == 0)
+			s->v6_first[v] |= 1ull << i;
+	}
 }
 
 void fanout_site_init(struct fanout_site *s, const struct prefix *internal,

@@ -44,6 +44,10 @@ struct fanout_site {
 	uint32_t prepared;
 	uint32_t net[FANOUT_MAX_PREFIXES][4];
 	uint32_t mask[FANOUT_MAX_PREFIXES][4];
+	/* the prefixes that may hold an IPv4 address of this first byte, or
+	 * an IPv6 address of this first byte (bit i: prefix i) */
+	uint64_t v4_first[256];
+	uint64_t v6_first[256];
 };
 
 struct sock_filter;

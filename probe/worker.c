@@ -8,26 +8,26 @@
  *    read), and the stamps of all packets read (struct in_batch);
  *  - out: completed flow and session records, copied, to the export
  *    thread.
- * A side that finds its ring empty or full yields, then sleeps, 50 us at
- * first and up to 1.6 ms: the rings are deep enough that a busy pipeline
- * rarely waits, an idle one costs a few hundred wake-ups a second, and no
- * thread spins on a core another one needs (there may be as few cores as
- * threads).
+ * A side that finds its ring empty or full sleeps on a futex until the
+ * other side moves (struct event): no thread spins on a core another one
+ * needs (there may be as few cores as threads).
  * A lock guards only what a worker publishes (counters, a few times a
  * second) and the reloaded configuration it picks up.
  */
 #include "worker.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
-#define IN_SLOTS     8
-#define IN_PKTS      64
+#define IN_SLOTS     16
+#define IN_PKTS      256
 #define IN_TIMES     1024            /* every worker's packets' stamps */
 #define IN_BYTES     262144          /* the largest snap length */
 #define OUT_RECS     4096
@@ -61,6 +61,19 @@ struct out_rec {
 	} u;
 };
 
+/*
+ * An event a thread can sleep on: a counter bumped at each signal, and a
+ * futex wait on its value, so a sleeper wakes as soon as the other side
+ * moves (a sleep of fixed length idled the pipeline, whose queues hold
+ * a few hundred microseconds of packets).  The waker makes the system
+ * call only when someone sleeps; the wait is bounded (timeout_us), so a
+ * wake-up lost in a race costs at most that.
+ */
+struct event {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t sleepers;
+};
+
 struct worker {
 	struct worker_pool *pool;
 	unsigned index;
@@ -75,6 +88,7 @@ struct worker {
 
 	struct out_rec *out;             /* OUT_RECS */
 	_Atomic unsigned out_head, out_tail;
+	struct event in_data, in_space, out_space;
 	_Atomic int finished;
 
 	pthread_mutex_t lock;            /* guards pub, pending, error */
@@ -99,20 +113,29 @@ struct worker_pool {
 
 /* ---- waiting ------------------------------------------------------------ */
 
-#define YIELDS 2
-
-static void pause_briefly(unsigned *spins)
+static uint32_t event_seq(struct event *e)
 {
-	struct timespec ts = { 0, 50000 };      /* 50 us, doubling to 1.6 ms */
-	unsigned k = *spins < YIELDS ? 0 : *spins - YIELDS;
+	return atomic_load_explicit(&e->seq, memory_order_acquire);
+}
 
-	(*spins)++;
-	if (*spins <= YIELDS) {
-		sched_yield();
-		return;
-	}
-	ts.tv_nsec <<= k < 5 ? k : 5;
-	nanosleep(&ts, NULL);
+/* Sleep unless e moved since seen (read before re-checking the queue). */
+static void event_wait(struct event *e, uint32_t seen, long timeout_us)
+{
+	struct timespec ts = { 0, timeout_us * 1000 };
+
+	atomic_fetch_add(&e->sleepers, 1);
+	if (atomic_load(&e->seq) == seen)
+		syscall(SYS_futex, &e->seq, FUTEX_WAIT_PRIVATE, seen, &ts,
+			NULL, 0);
+	atomic_fetch_sub(&e->sleepers, 1);
+}
+
+static void event_signal(struct event *e)
+{
+	atomic_fetch_add(&e->seq, 1);
+	if (atomic_load(&e->sleepers))
+		syscall(SYS_futex, &e->seq, FUTEX_WAKE_PRIVATE, INT32_MAX,
+			NULL, NULL, 0);
 }
 
 /* ---- worker -> export ------------------------------------------------------ */
@@ -120,12 +143,15 @@ static void pause_briefly(unsigned *spins)
 static struct out_rec *out_slot(struct worker *w)
 {
 	unsigned head = atomic_load_explicit(&w->out_head, memory_order_relaxed);
-	unsigned spins = 0;
 
-	while (head - atomic_load_explicit(&w->out_tail, memory_order_acquire)
-	       >= OUT_RECS)
-		pause_briefly(&spins);
-	return &w->out[head % OUT_RECS];
+	for (;;) {
+		uint32_t seen = event_seq(&w->out_space);
+
+		if (head - atomic_load_explicit(&w->out_tail,
+						memory_order_acquire) < OUT_RECS)
+			return &w->out[head % OUT_RECS];
+		event_wait(&w->out_space, seen, 1000);
+	}
 }
 
 static void out_commit(struct worker *w)
@@ -192,19 +218,24 @@ static void file_loop(struct worker *w)
 	for (;;) {
 		unsigned tail = atomic_load_explicit(&w->in_tail,
 						     memory_order_relaxed);
-		unsigned spins = 0;
 		struct in_batch *b;
 		int end;
 
-		while (atomic_load_explicit(&w->in_head, memory_order_acquire)
-		       == tail)
-			pause_briefly(&spins);
+		for (;;) {
+			uint32_t seen = event_seq(&w->in_data);
+
+			if (atomic_load_explicit(&w->in_head,
+						 memory_order_acquire) != tail)
+				break;
+			event_wait(&w->in_data, seen, 1000);
+		}
 		b = &w->in[tail % IN_SLOTS];
 		take_pending(w);
 		meter_account(&w->m, b->pv, b->at, b->n, b->times, b->n_times);
 		end = b->end;
 		atomic_store_explicit(&w->in_tail, tail + 1,
 				      memory_order_release);
+		event_signal(&w->in_space);
 		if (end)
 			return;
 		if (++w->batches % PUBLISH_EVERY == 0)
@@ -290,16 +321,22 @@ static void *worker_main(void *arg)
 /* The slot being filled for w, waiting (and draining) for a free one. */
 static struct in_batch *filling(struct worker *w, const struct meter_sink *sink)
 {
-	unsigned head, spins = 0;
+	unsigned head;
 	struct in_batch *b;
 
 	if (w->filling)
 		return w->filling;
 	head = atomic_load_explicit(&w->in_head, memory_order_relaxed);
-	while (head - atomic_load_explicit(&w->in_tail, memory_order_acquire)
-	       >= IN_SLOTS) {
-		if (!worker_pool_drain(w->pool, sink, OUT_RECS))
-			pause_briefly(&spins);
+	for (;;) {
+		uint32_t seen = event_seq(&w->in_space);
+
+		if (head - atomic_load_explicit(&w->in_tail,
+						memory_order_acquire) < IN_SLOTS)
+			break;
+		/* The worker may wait for its records to be taken. */
+		if (sink && worker_pool_drain(w->pool, sink, OUT_RECS))
+			continue;
+		event_wait(&w->in_space, seen, 100);
 	}
 	b = &w->in[head % IN_SLOTS];
 	b->n = 0;
@@ -315,6 +352,7 @@ static void submit(struct worker *w, int end)
 	w->filling->end = end;
 	w->filling = NULL;
 	atomic_fetch_add_explicit(&w->in_head, 1, memory_order_release);
+	event_signal(&w->in_data);
 }
 
 /* Every worker gets the stamp; a full batch goes. */
@@ -394,6 +432,8 @@ unsigned worker_pool_drain(struct worker_pool *p,
 				sink->session(sink->ctx, &o->u.session);
 		}
 		atomic_store_explicit(&w->out_tail, tail, memory_order_release);
+		if (k)
+			event_signal(&w->out_space);
 		total += k;
 	}
 	return total;
