@@ -52,11 +52,10 @@ static uint32_t addr_hash(const uint8_t a[16])
 	return h ^ h >> 16;
 }
 
-#define PREPARED_MARK 0x5eedfa00u     /* ^ n_internal */
-
-/* Is a inside one of the prepared prefixes?  Only those its first byte
- * allows are compared, as masked words in memory order. */
-static int inside_prepared(const struct fanout_site *s, const uint8_t a[16])
+/* Is a inside one of the site's prefixes?  Only those its first byte
+ * allows are compared, as masked words in memory order: the form
+ * fanout_site_init() prepared them in, so a site must come from it. */
+static int inside(const struct fanout_site *s, const uint8_t a[16])
 {
 	static const uint8_t v4_mapped[12] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -80,24 +79,16 @@ static int inside_prepared(const struct fanout_site *s, const uint8_t a[16])
 	return 0;
 }
 
-static int inside(const struct fanout_site *s, uint32_t n, const uint8_t a[16])
-{
-	if (s->prepared == (PREPARED_MARK ^ n))
-		return inside_prepared(s, a);
-	return prefix_list_contains(s->internal, n, a);
-}
-
 uint32_t fanout_hash(const struct fanout_site *s, const struct pkt_view *pv)
 {
-	uint32_t n = s ? s->n_internal : 0;
+	/* no prefixes (NULL or zeroed site): the pair, nothing to compare */
+	int any = s && s->n_internal;
 	int in_src, in_dst;
 
 	if (pv->ip_version != 4 && pv->ip_version != 6)
 		return 0;
-	if (n > FANOUT_MAX_PREFIXES)
-		n = FANOUT_MAX_PREFIXES;
-	in_src = n && inside(s, n, pv->src);
-	in_dst = n && inside(s, n, pv->dst);
+	in_src = any && inside(s, pv->src);
+	in_dst = any && inside(s, pv->dst);
 	if (in_src && !in_dst)
 		return addr_hash(pv->src);
 	if (in_dst && !in_src)
@@ -500,5 +491,4 @@ void fanout_site_init(struct fanout_site *s, const struct prefix *internal,
 			s->n_internal++;
 	for (i = 0; i < s->n_internal; i++)
 		prepare(s, i);
-	s->prepared = PREPARED_MARK ^ s->n_internal;
 }

@@ -35,13 +35,18 @@
  */
 #define FANOUT_LINK_SKB     (-1)
 
+/*
+ * Filled by fanout_site_init() only: fanout_hash() compares the prepared
+ * words below, fanout_cbpf_build() reads internal[], so prefixes written
+ * in by hand would make the two disagree.  NULL, or a zeroed site, has
+ * no prefixes at all (not even the private ranges): the address pair is
+ * always the key.
+ */
 struct fanout_site {
 	uint32_t n_internal;
 	struct prefix internal[FANOUT_MAX_PREFIXES];
-	/* Set by fanout_site_init(): the prefixes as masked 32-bit words,
-	 * which fanout_hash() compares on the file reader's hot path.  A
-	 * site filled by hand (prepared != its mark) is compared byte-wise. */
-	uint32_t prepared;
+	/* the prefixes as masked 32-bit words, which fanout_hash()
+	 * compares on the file reader's hot path */
 	uint32_t net[FANOUT_MAX_PREFIXES][4];
 	uint32_t mask[FANOUT_MAX_PREFIXES][4];
 	/* the prefixes that may hold an IPv4 address of this first byte, or

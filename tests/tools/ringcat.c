@@ -134,6 +134,8 @@ int main(int argc, char **argv)
 {
 	static struct fanout_site site;
 	static struct shared sh;
+	struct prefix pfx[FANOUT_MAX_PREFIXES];
+	uint32_t npfx = 0;
 	struct capture_opts o;
 	struct worker w[MAX_SOCKETS];
 	pthread_t th[MAX_SOCKETS];
@@ -156,11 +158,10 @@ int main(int argc, char **argv)
 			break;
 		case 'n': nsock = (unsigned)atoi(optarg); break;
 		case 'p':
-			if (site.n_internal == FANOUT_MAX_PREFIXES ||
-			    prefix_parse(optarg, &site.internal[
-					 site.n_internal]) != PFX_OK)
+			if (npfx == FANOUT_MAX_PREFIXES ||
+			    prefix_parse(optarg, &pfx[npfx]) != PFX_OK)
 				usage();
-			site.n_internal++;
+			npfx++;
 			break;
 		case 'f': o.filter = optarg; break;
 		case 'c': want = (unsigned)atoi(optarg); break;
@@ -175,10 +176,16 @@ int main(int argc, char **argv)
 	if (!sh.recs)
 		return 1;
 	pthread_mutex_init(&sh.lock, NULL);
-	sh.site = &site;
+	/* fanout_hash() needs the site fanout_site_init() prepares.  Without
+	 * -p, no site: the pair is the key, as it always was here (the
+	 * init would put the private ranges in instead). */
+	if (npfx) {
+		fanout_site_init(&site, pfx, npfx);
+		sh.site = &site;
+	}
 	if (nsock > 1) {
 		o.fanout_group = ring_fanout_group_id();
-		o.fanout_site = &site;
+		o.fanout_site = sh.site;
 	}
 	for (unsigned i = 0; i < nsock; i++) {
 		w[i] = (struct worker){ .sh = &sh, .idx = i };

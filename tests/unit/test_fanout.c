@@ -4,7 +4,8 @@
  * decode_packet() reads from the same frame (IPv4, IPv6, VLAN-tagged,
  * raw IP; inside source, inside destination, both, neither, no prefixes;
  * not IP and cut short), the same both ways, and one inside client's
- * packets to any peer or port go to one worker.
+ * packets to any peer or port go to one worker; and a site from
+ * fanout_site_init() gives the key a plain byte-wise reference computes.
  */
 #include "decode.h"
 #include "fanout.h"
@@ -132,11 +133,18 @@ static uint32_t agree(const struct fanout_site *s, const struct pkt_spec *ps)
 	return got;
 }
 
-static void site_add(struct fanout_site *s, const char *pfx)
+/* A site of these prefixes (at least one), built as the probe builds
+ * it: fanout_hash() reads what fanout_site_init() prepares. */
+static void site_of(struct fanout_site *s, const char *const *pfx, size_t n)
 {
-	ck_assert_int_eq(prefix_parse(pfx, &s->internal[s->n_internal]),
-			 PFX_OK);
-	s->n_internal++;
+	struct prefix p[FANOUT_MAX_PREFIXES];
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(n, FANOUT_MAX_PREFIXES);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(prefix_parse(pfx[i], &p[i]), PFX_OK);
+	fanout_site_init(s, p, (uint32_t)n);
+	ck_assert_uint_eq(s->n_internal, n);
 }
 
 static void addr(uint8_t out[16], const char *s)
@@ -148,15 +156,13 @@ static struct fanout_site site;
 
 static void mixed_site(void)
 {
-	memset(&site, 0, sizeof(site));
-	site_add(&site, "10.0.0.0/8");
-	site_add(&site, "192.168.1.0/24");
-	site_add(&site, "172.16.0.0/12");
-	site_add(&site, "198.51.100.7");
-	site_add(&site, "2001:db8::/32");
-	site_add(&site, "2001:db8:ffff:ff80::/57");
-	site_add(&site, "fd00:1:2:3:4:5:6:0/113");
-	site_add(&site, "2a02::1");
+	static const char *const pfx[] = {
+		"10.0.0.0/8", "192.168.1.0/24", "172.16.0.0/12",
+		"198.51.100.7", "2001:db8::/32", "2001:db8:ffff:ff80::/57",
+		"fd00:1:2:3:4:5:6:0/113", "2a02::1",
+	};
+
+	site_of(&site, pfx, sizeof(pfx) / sizeof(pfx[0]));
 }
 
 /* Addresses inside and outside the mixed site, both families. */
@@ -231,6 +237,8 @@ END_TEST
 
 START_TEST(t_no_prefixes)
 {
+	/* a zeroed site: no prefixes at all (fanout_site_init() would put
+	 * the private ranges in) */
 	memset(&site, 0, sizeof(site));
 	compile(&site);
 	all_pairs(&site, inside4, N(inside4), outside4, N(outside4));
@@ -266,9 +274,7 @@ START_TEST(t_wide_prefixes)
 	};
 
 	for (size_t k = 0; k < N(sites); k++) {
-		memset(&site, 0, sizeof(site));
-		for (int i = 0; i < 2 && sites[k][i]; i++)
-			site_add(&site, sites[k][i]);
+		site_of(&site, sites[k], sites[k][1] ? 2 : 1);
 		compile(&site);
 		all_pairs(&site, inside4, N(inside4), outside4,
 			  N(outside4));
@@ -440,13 +446,16 @@ START_TEST(t_fits)
 	unsigned len;
 
 	/* 64 prefixes of four words each: the worst case fits */
-	memset(&site, 0, sizeof(site));
-	for (int i = 0; i < FANOUT_MAX_PREFIXES; i++) {
-		char buf[64];
+	{
+		static char buf[FANOUT_MAX_PREFIXES][64];
+		const char *pfx[FANOUT_MAX_PREFIXES];
 
-		snprintf(buf, sizeof(buf), "2001:db8:%x:1:2:3:4:%x/127", i,
-			 2 * i);
-		site_add(&site, buf);
+		for (int i = 0; i < FANOUT_MAX_PREFIXES; i++) {
+			snprintf(buf[i], sizeof(buf[i]),
+				 "2001:db8:%x:1:2:3:4:%x/127", i, 2 * i);
+			pfx[i] = buf[i];
+		}
+		site_of(&site, pfx, FANOUT_MAX_PREFIXES);
 	}
 	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, FANOUT_MAX_INSNS,
 					   &len), 0);
@@ -465,6 +474,8 @@ START_TEST(t_fits)
 	/* too small a buffer, too many prefixes, a bad offset: -1 */
 	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, 100, &len), -1);
 	ck_assert_uint_eq(len, 0);
+	/* fanout_site_init() keeps FANOUT_MAX_PREFIXES at most; a count
+	 * above it can only be written over one, and is refused */
 	site.n_internal = FANOUT_MAX_PREFIXES + 1;
 	ck_assert_int_eq(fanout_cbpf_build(&site, 14, prog, FANOUT_MAX_INSNS,
 					   &len), -1);
@@ -477,31 +488,81 @@ START_TEST(t_fits)
 END_TEST
 
 /*
+ * The key as fanout.h defines it, written again here without fanout.c's
+ * shortcuts (masked words, first-byte candidates): each prefix compared
+ * byte by byte, the hash folded from the address's four big-endian
+ * words.  fanout_hash() of a prepared site must give the same values.
+ */
+static int ref_inside(const struct prefix *p, uint32_t n, const uint8_t a[16])
+{
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned len = p[i].len, b;
+		int in = 1;
+
+		for (b = 0; b < 16 && 8 * b < len; b++) {
+			unsigned bits = len - 8 * b >= 8 ? 8 : len - 8 * b;
+			uint8_t m = (uint8_t)(0xff00u >> bits);
+
+			if ((a[b] ^ p[i].addr[b]) & m)
+				in = 0;
+		}
+		if (in)
+			return 1;
+	}
+	return 0;
+}
+
+static uint32_t ref_addr_hash(const uint8_t a[16])
+{
+	uint32_t h = 0;
+
+	for (unsigned b = 0; b < 16; b += 4) {
+		uint32_t w = (uint32_t)a[b] << 24 | (uint32_t)a[b + 1] << 16 |
+			     (uint32_t)a[b + 2] << 8 | a[b + 3];
+
+		h = (h ^ w) * 0x9E3779B1u;
+	}
+	return h ^ h >> 16;
+}
+
+static uint32_t ref_hash(const struct prefix *p, uint32_t n,
+			 const struct pkt_view *pv)
+{
+	int in_src = ref_inside(p, n, pv->src);
+	int in_dst = ref_inside(p, n, pv->dst);
+
+	if (in_src && !in_dst)
+		return ref_addr_hash(pv->src);
+	if (in_dst && !in_src)
+		return ref_addr_hash(pv->dst);
+	return ref_addr_hash(pv->src) ^ ref_addr_hash(pv->dst);
+}
+
+/*
  * fanout_site_init() prepares the prefixes as masked words: the same
- * answers as the byte-wise comparison, for every prefix length and
- * addresses on both sides of each boundary; with no prefixes the private
- * ranges stand in.
+ * answers as the byte-wise reference above, for every prefix length and
+ * addresses on both sides of each boundary, either end inside; with no
+ * prefixes the private ranges stand in.
  */
 START_TEST(t_prepared_site)
 {
-	struct fanout_site byhand, prepared;
+	struct fanout_site prepared;
 	struct prefix p[3];
 	struct pkt_view pv;
 	uint64_t x = 88172645463325252ULL;
-	int inside_seen = 0;
+	int inside_seen = 0, outside_seen = 0;
 
 	for (unsigned len = 0; len <= 128; len++) {
-		memset(&byhand, 0, sizeof(byhand));
 		memset(&p[0], 0, sizeof(p[0]));
 		memcpy(p[0].addr, "\x20\x01\x0d\xb8\xa5\x5a\x0f\xf0"
 		       "\x12\x34\x56\x78\x9a\xbc\xde\xf0", 16);
 		p[0].len = (uint8_t)len;
 		for (unsigned b = len; b < 128; b++)    /* no host bits */
 			p[0].addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
-		byhand.internal[0] = p[0];
-		byhand.n_internal = 1;
 		fanout_site_init(&prepared, p, 1);
 		for (int k = 0; k < 64; k++) {
+			uint32_t want;
+
 			memset(&pv, 0, sizeof(pv));
 			pv.ip_version = 6;
 			memcpy(pv.src, p[0].addr, 16);
@@ -510,12 +571,22 @@ START_TEST(t_prepared_site)
 			if (k)
 				pv.src[(x % 128) / 8] ^= (uint8_t)(0x80u >> (x % 8));
 			memset(pv.dst, 0xee, 16);
-			inside_seen += prefix_contains(&p[0], pv.src);
-			ck_assert_uint_eq(fanout_hash(&prepared, &pv),
-					  fanout_hash(&byhand, &pv));
+			if (ref_inside(p, 1, pv.src) &&
+			    !ref_inside(p, 1, pv.dst))
+				inside_seen++;
+			else
+				outside_seen++;
+			want = ref_hash(p, 1, &pv);
+			ck_assert_uint_eq(fanout_hash(&prepared, &pv), want);
+			/* the other way: the same key */
+			memcpy(pv.dst, pv.src, 16);
+			memset(pv.src, 0xee, 16);
+			ck_assert_uint_eq(fanout_hash(&prepared, &pv), want);
 		}
 	}
+	/* both cases met, so a wrong inside answer changes the key */
 	ck_assert_int_gt(inside_seen, 128);
+	ck_assert_int_gt(outside_seen, 128);
 	/* no prefixes: 192.168.1.2 is the key, whichever end it is */
 	fanout_site_init(&prepared, p, 0);
 	ck_assert_uint_eq(prepared.n_internal, 7);
@@ -526,6 +597,7 @@ START_TEST(t_prepared_site)
 	{
 		uint32_t a = fanout_hash(&prepared, &pv);
 
+		ck_assert_uint_eq(a, ref_addr_hash(pv.src));
 		addr_map_v4(pv.dst, (const uint8_t *)"\x01\x01\x01\x01");
 		ck_assert_uint_eq(fanout_hash(&prepared, &pv), a);
 		memcpy(pv.dst, pv.src, 16);
