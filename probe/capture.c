@@ -1,27 +1,18 @@
 /*
  * capture.c - packet source through libpcap (files and live interfaces).
  *
- * Classic pcap files that are regular files are read through mmap(): the
- * records are walked in place, so a batch of packets stays valid together
- * (the caller can prefetch their flows) and libpcap's two copies per packet
- * (kernel into stdio, stdio into its buffer) go away.  Every record header
- * and length is checked against the file size; the error words follow
- * libpcap's.
- *
- * A mapped file that shrinks while read (truncated, rewritten) would kill
- * the probe with SIGBUS on the first page past its new end, losing every
- * open flow.  So: the size is checked (fstat) after each MiB read (off
- * the per-packet path), records past a new end are an error "truncated
- * while reading at offset N"; and for a shrink between two checks, a
- * SIGBUS handler, armed while a file is mapped, maps zero pages over the
- * mapping from the faulting page on and notes it.  The reader touches
- * each record's last byte before handing it over, so the fault happens
- * there: it stops at that record with the same error, and the caller
- * exports what it read, as for any truncated file.  (Only bytes of a
- * record cut inside the file's new last page, which reads zeros without
- * a fault, can reach the caller as zeros, when a check is not due.)  (pread into
- * a buffer instead would cost the in-place reading its copy-free batches.)
- * A SIGBUS at any other address is not ours: the default action runs.
+ * Classic pcap files that are regular files are read by this file's own
+ * reader: read(2) into a buffer of 512 KiB, records parsed where they
+ * lie, so a batch of packets stays valid together (the caller can
+ * prefetch their flows) and libpcap's two copies per packet (kernel into
+ * stdio, stdio into its buffer) go away.  Every record header and length
+ * is checked against what was read; the error words follow libpcap's.
+ * (It replaced a reader that walked the file through mmap(): in this VM
+ * the page walks of a mapping cost three times the kernel's copy, and a
+ * mapping that shrank needed a SIGBUS handler.)  A file is read up to
+ * the size it had at open; one that turns out shorter (truncated while
+ * read) ends with "truncated while reading at offset N" after the last
+ * whole record, which the caller exports as for any truncated file.
  *
  * pcapng files and streams are read by pcapng.c, which gives each
  * interface its own link type.  Other standard input, pipes, unusual link
@@ -39,13 +30,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,38 +49,36 @@
 #define PCAP_REC_HDR_LEN  16
 #define PCAP_MAGIC_US     0xa1b2c3d4u
 #define PCAP_MAGIC_NS     0xa1b23c4du
-/* Lines this far ahead of the reader are prefetched (measured best). */
-#define MF_PREFETCH_AHEAD 4096u
-/* The file size is checked again after this much is read. */
-#define MF_CHECK_STEP     (1u << 20)
-/* Pages read are dropped from the mapping by steps of this much. */
-#define MF_RELEASE_STEP   (1u << 20)
+/* The read buffer: at least a largest record more than a read. */
+#define BF_READ           (512u << 10)
+#define BF_SIZE           (BF_READ + PCAP_REC_HDR_LEN + PCAP_MAX_SNAPLEN)
 /* libpcap's largest snapshot length for the link types read in place. */
 #define PCAP_MAX_SNAPLEN  262144u
 
-/* A classic pcap file mapped into memory. */
-struct mapped_file {
-	const uint8_t *base;
-	size_t   size;          /* bytes that can be read */
-	size_t   mapped;        /* bytes mapped */
-	size_t   off;           /* next record header */
-	size_t   checked;       /* off at the last size check */
-	size_t   released;      /* pages before this are dropped */
-	size_t   prefetched;    /* lines before this were prefetched */
-	size_t   populated;     /* pages before this are mapped ahead */
-	int      no_populate;   /* the kernel has no MADV_POPULATE_READ */
+/*
+ * A classic pcap file read through a buffer.  Records are parsed where
+ * read(2) put them; the unread tail moves to the front before the next
+ * read.  A batch never spans a refill, so its packets stay valid together.
+ */
+struct pcap_file {
+	int      fd;
+	uint8_t *buf;           /* BF_SIZE; NULL: not this reader */
+	size_t   len;           /* bytes in buf */
+	size_t   pos;           /* next record header, in buf */
+	uint64_t off;           /* file offset of buf[pos] */
+	uint64_t size;          /* what can be read: the size at open, or
+				   less once read() met an earlier end */
+	uint64_t size_at_open;
 	uint32_t snaplen;
 	int      swapped;       /* written in the other byte order */
 	int      nanosec;
-	int      fd;            /* kept open for the size checks */
-	int      shrunk;        /* the file got shorter than mapped */
 };
 
 struct capture {
 	pcap_t *p;              /* libpcap source; NULL on the mmap path */
 	struct ring *ring;      /* live: our own TPACKET_V3 ring */
 	struct pcapng *ng;      /* pcapng source */
-	struct mapped_file mf;
+	struct pcap_file pf;
 	pcap_t *dead;           /* compiles the filter for the mmap path */
 	struct bpf_program prog;
 	int     has_prog;
@@ -100,95 +89,14 @@ struct capture {
 	char    err[PCAP_ERRBUF_SIZE + 300];
 };
 
-/* ---- classic pcap files in place ----------------------------------- */
+/* ---- classic pcap files through a buffer ---------------------------- */
 
-/*
- * The SIGBUS guard: one mapping at a time (the probe reads one file).  The
- * handler only reads these and writes bus_fault.
- */
-static const uint8_t *volatile bus_base;
-static volatile size_t bus_len;
-static volatile sig_atomic_t bus_fault;
-static struct sigaction bus_old;
-static int bus_armed;
-
-static void on_sigbus(int signo, siginfo_t *si, void *uc)
-{
-	const uint8_t *a = si->si_addr, *base = bus_base;
-	size_t len = bus_len, page = (size_t)sysconf(_SC_PAGESIZE);
-
-	(void)uc;
-	if (base && a >= base && a < base + len) {
-		uint8_t *from = (uint8_t *)((uintptr_t)a & ~(uintptr_t)(page - 1));
-
-		if (mmap(from, (size_t)(base + len - from), PROT_READ,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
-		    MAP_FAILED) {
-			bus_fault = 1;
-			return;         /* the read is retried: zeros */
-		}
-	}
-	/* not ours (or no memory): as if we were not there */
-	sigaction(SIGBUS, &bus_old, NULL);
-	if (bus_old.sa_handler == SIG_DFL || bus_old.sa_handler == SIG_IGN)
-		signal(SIGBUS, SIG_DFL);
-	raise(signo);
-}
-
-static void bus_guard(const uint8_t *base, size_t len)
-{
-	struct sigaction sa;
-
-	bus_fault = 0;
-	bus_len = len;
-	bus_base = base;
-	if (bus_armed)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &bus_old) == 0)
-		bus_armed = 1;
-}
-
-static void bus_unguard(const uint8_t *base)
-{
-	if (bus_base != base)
-		return;
-	bus_base = NULL;
-	bus_len = 0;
-	if (bus_armed) {
-		sigaction(SIGBUS, &bus_old, NULL);
-		bus_armed = 0;
-	}
-}
-
-/* Did the file shrink?  Records past its new end are then not read. */
-static void mf_check_size(struct mapped_file *mf)
-{
-	struct stat st;
-
-	mf->checked = mf->off;
-	if (bus_fault && bus_base == mf->base) {
-		mf->shrunk = 1;
-		/* every page from the fault on reads zeros: stop here */
-		if (mf->size > mf->off)
-			mf->size = mf->off;
-	}
-	if (fstat(mf->fd, &st) == 0 && (size_t)st.st_size < mf->size) {
-		mf->shrunk = 1;
-		mf->size = st.st_size < (off_t)mf->off ? mf->off :
-			   (size_t)st.st_size;
-	}
-}
-
-static uint32_t mf_u32(const struct mapped_file *mf, size_t off)
+static uint32_t pf_u32(const struct pcap_file *pf, const uint8_t *p)
 {
 	uint32_t v;
 
-	memcpy(&v, mf->base + off, 4);
-	return mf->swapped ? __builtin_bswap32(v) : v;
+	memcpy(&v, p, 4);
+	return pf->swapped ? __builtin_bswap32(v) : v;
 }
 
 /*
@@ -197,128 +105,151 @@ static uint32_t mf_u32(const struct mapped_file *mf, size_t off)
  * header in its words).  Link types whose LINKTYPE_ and DLT_ values agree
  * only: libpcap maps the others.
  */
-static int mf_parse_header(struct mapped_file *mf)
+static int pf_parse_header(struct pcap_file *pf, const uint8_t *h)
 {
 	uint32_t magic, linktype;
 	uint16_t major;
 
-	if (mf->size < PCAP_FILE_HDR_LEN)
-		return -1;
-	memcpy(&magic, mf->base, 4);
-	mf->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+	memcpy(&magic, h, 4);
+	pf->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
 		      magic == __builtin_bswap32(PCAP_MAGIC_NS);
-	magic = mf_u32(mf, 0);
+	magic = pf_u32(pf, h);
 	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS)
 		return -1;
-	mf->nanosec = magic == PCAP_MAGIC_NS;
-	memcpy(&major, mf->base + 4, 2);
-	if ((mf->swapped ? __builtin_bswap16(major) : major) != 2)
+	pf->nanosec = magic == PCAP_MAGIC_NS;
+	memcpy(&major, h + 4, 2);
+	if ((pf->swapped ? __builtin_bswap16(major) : major) != 2)
 		return -1;      /* libpcap says what it makes of others */
-	mf->snaplen = mf_u32(mf, 16);
-	if (mf->snaplen == 0 || mf->snaplen > PCAP_MAX_SNAPLEN)
-		mf->snaplen = PCAP_MAX_SNAPLEN;
-	linktype = mf_u32(mf, 20);
+	pf->snaplen = pf_u32(pf, h + 16);
+	if (pf->snaplen == 0 || pf->snaplen > PCAP_MAX_SNAPLEN)
+		pf->snaplen = PCAP_MAX_SNAPLEN;
+	linktype = pf_u32(pf, h + 20);
 	switch (linktype) {
 	case DLT_NULL:
 	case DLT_EN10MB:
 	case DLT_LINUX_SLL:
 	case 276:               /* LINKTYPE_LINUX_SLL2 = DLT_LINUX_SLL2 */
-		break;
+		return (int)linktype;
 	default:
 		return -1;
 	}
-	mf->off = PCAP_FILE_HDR_LEN;
-	return (int)linktype;
 }
 
-/* Map a regular file; 0 when it is read in place, -1 to use libpcap. */
-static int mf_open(struct capture *c, const char *path)
+/* A regular classic pcap file: 0 when this reader takes it, -1 to leave
+ * it to libpcap. */
+static int pf_open(struct capture *c, const char *path)
 {
+	struct pcap_file *pf = &c->pf;
+	uint8_t h[PCAP_FILE_HDR_LEN];
 	struct stat st;
-	void *base;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size < PCAP_FILE_HDR_LEN) {
+	    st.st_size < PCAP_FILE_HDR_LEN ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    (c->linktype = pf_parse_header(pf, h)) < 0 ||
+	    lseek(fd, PCAP_FILE_HDR_LEN, SEEK_SET) < 0 ||
+	    !(pf->buf = malloc(BF_SIZE))) {
 		close(fd);
+		c->linktype = 0;
 		return -1;
 	}
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (base == MAP_FAILED) {
-		close(fd);
-		return -1;
-	}
-	c->mf.base = base;
-	c->mf.size = c->mf.mapped = (size_t)st.st_size;
-	c->mf.fd = fd;
-	bus_guard(base, c->mf.size);
-	c->linktype = mf_parse_header(&c->mf);
-	if (c->linktype < 0) {
-		bus_unguard(base);
-		munmap(base, c->mf.size);
-		close(fd);
-		memset(&c->mf, 0, sizeof(c->mf));
-		return -1;
-	}
-	/* Read front to back: aggressive read-ahead, pages freed behind. */
-	madvise(base, c->mf.size, MADV_SEQUENTIAL);
+	/* Read front to back: the kernel reads ahead in large steps. */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	pf->fd = fd;
+	pf->size = pf->size_at_open = (uint64_t)st.st_size;
+	pf->off = PCAP_FILE_HDR_LEN;
 	return 0;
 }
 
-/*
- * Ask for every line up to MF_PREFETCH_AHEAD bytes ahead.  Without it each record
- * header costs a wait on memory: the hardware prefetchers stop at page
- * boundaries.
- */
-static void mf_prefetch(struct mapped_file *mf)
+static void pf_close(struct pcap_file *pf)
 {
-	size_t upto = mf->off + MF_PREFETCH_AHEAD;
-
-	if (mf->prefetched < mf->off)   /* a long record was skipped */
-		mf->prefetched = mf->off & ~(size_t)63;
-	if (upto > mf->size)
-		upto = mf->size;
-	while (mf->prefetched < upto) {
-		__builtin_prefetch(mf->base + mf->prefetched);
-		mf->prefetched += 64;
-	}
+	if (!pf->buf)
+		return;
+	close(pf->fd);
+	free(pf->buf);
+	pf->buf = NULL;
 }
 
-/* The file shrank under the record at mf->off. */
+/*
+ * Move the unread bytes to the front and read up to BF_READ more, never
+ * past the size the file had at open (a file still being written is read
+ * as it was).  Returns 0, or -1 with c->err set on a read error.
+ */
+static int pf_refill(struct capture *c)
+{
+	struct pcap_file *pf = &c->pf;
+	uint64_t want = pf->size - (pf->off + (pf->len - pf->pos));
+	ssize_t got;
+
+	if (pf->pos) {
+		memmove(pf->buf, pf->buf + pf->pos, pf->len - pf->pos);
+		pf->len -= pf->pos;
+		pf->pos = 0;
+	}
+	if (want > BF_SIZE - pf->len)
+		want = BF_SIZE - pf->len;
+	if (want > BF_READ)
+		want = BF_READ;
+	while (want) {
+		got = read(pf->fd, pf->buf + pf->len, (size_t)want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(c->err, sizeof(c->err), "%s: read error at "
+				 "offset %" PRIu64 ": %s", c->source,
+				 pf->off + pf->len, strerror(errno));
+			return -1;
+		}
+		if (got == 0)   /* shorter than at open */
+			pf->size = pf->off + pf->len;
+		if (got == 0)
+			break;
+		pf->len += (size_t)got;
+		want -= (uint64_t)got;
+	}
+	return 0;
+}
+
+/* The file shrank under the record at pf->off. */
 static __attribute__((noinline, cold)) enum capture_status
-mf_truncated(struct capture *c)
+pf_truncated(struct capture *c)
 {
 	snprintf(c->err, sizeof(c->err), "%s: truncated while reading at "
-		 "offset %zu", c->source, c->mf.off);
+		 "offset %" PRIu64, c->source, c->pf.off);
 	return CAPTURE_ERROR;
 }
 
 /*
- * The record at mf->off.  A record cut by the end of the file, or longer
- * than any snapshot can be, is an error (c->err says which, as libpcap
- * would); a record longer than the file's snapshot length is cut to it.
+ * The record at pf->off, if it is whole in the buffer: CAPTURE_TIMEOUT
+ * when the buffer must be refilled first (the caller decides when).  A
+ * record cut by the end of the file, or longer than any snapshot can be,
+ * is an error (c->err says which, as libpcap would); a record longer
+ * than the file's snapshot length is cut to it.
  */
-static enum capture_status mf_next(struct capture *c, struct capture_pkt *pk)
+static enum capture_status pf_next(struct capture *c, struct capture_pkt *pk,
+				   int at_end)
 {
-	struct mapped_file *mf = &c->mf;
-	size_t left = mf->size - mf->off;
+	struct pcap_file *pf = &c->pf;
+	size_t left = pf->len - pf->pos;
+	const uint8_t *h = pf->buf + pf->pos;
 	uint32_t caplen, frac;
 
-	if (__builtin_expect(mf->shrunk, 0) &&
-	    left < PCAP_REC_HDR_LEN + (left < PCAP_REC_HDR_LEN ?
-		0 : (size_t)mf_u32(mf, mf->off + 8)))
-		return mf_truncated(c);
-	if (left == 0)
-		return CAPTURE_EOF;
 	if (left < PCAP_REC_HDR_LEN) {
+		if (!at_end)
+			return CAPTURE_TIMEOUT;
+		if (pf->size < pf->size_at_open)
+			return pf_truncated(c);
+		if (left == 0)
+			return CAPTURE_EOF;
 		snprintf(c->err, sizeof(c->err), "%s: truncated dump file; "
 			 "tried to read %u header bytes, only got %zu",
 			 c->source, PCAP_REC_HDR_LEN, left);
 		return CAPTURE_ERROR;
 	}
-	caplen = mf_u32(mf, mf->off + 8);
+	caplen = pf_u32(pf, h + 8);
 	if (caplen > PCAP_MAX_SNAPLEN) {
 		snprintf(c->err, sizeof(c->err), "%s: invalid packet capture "
 			 "length %u, bigger than maximum of %u", c->source,
@@ -326,91 +257,37 @@ static enum capture_status mf_next(struct capture *c, struct capture_pkt *pk)
 		return CAPTURE_ERROR;
 	}
 	if (caplen > left - PCAP_REC_HDR_LEN) {
+		if (!at_end)
+			return CAPTURE_TIMEOUT;
+		/* The file was longer at open: it shrank while read. */
+		if (pf->size < pf->size_at_open)
+			return pf_truncated(c);
 		snprintf(c->err, sizeof(c->err), "%s: truncated dump file; "
 			 "tried to read %u captured bytes, only got %zu",
 			 c->source, caplen, left - PCAP_REC_HDR_LEN);
 		return CAPTURE_ERROR;
 	}
-	frac = mf_u32(mf, mf->off + 4);
-	pk->ts_us = (uint64_t)mf_u32(mf, mf->off) * 1000000u +
-		    (mf->nanosec ? frac / 1000u : frac);
-	pk->wirelen = mf_u32(mf, mf->off + 12);
-	pk->data = mf->base + mf->off + PCAP_REC_HDR_LEN;
-	pk->caplen = caplen < mf->snaplen ? caplen : mf->snaplen;
-	/* Touch the record's last byte: a page the file lost since the
-	 * last size check faults here (see the SIGBUS guard), not in the
-	 * caller.  It is next to the next header: no extra miss. */
-	if (caplen)
-		(void)*(const volatile uint8_t *)(pk->data + caplen - 1);
-	if (__builtin_expect(bus_fault, 0)) {   /* it may have read zeros */
-		mf_check_size(mf);
-		return mf_truncated(c);
-	}
-	/* An all-zero header is what a page cut short reads (no fault):
-	 * look at the size again before believing it. */
-	if (__builtin_expect(caplen == 0, 0) && pk->ts_us == 0 &&
-	    pk->wirelen == 0) {
-		mf_check_size(mf);
-		if (mf->shrunk && mf->size - mf->off < PCAP_REC_HDR_LEN)
-			return mf_truncated(c);
-	}
-	mf->off += PCAP_REC_HDR_LEN + (size_t)caplen;
-	mf_prefetch(mf);
+	frac = pf_u32(pf, h + 4);
+	pk->ts_us = (uint64_t)pf_u32(pf, h) * 1000000u +
+		    (pf->nanosec ? frac / 1000u : frac);
+	pk->wirelen = pf_u32(pf, h + 12);
+	pk->data = h + PCAP_REC_HDR_LEN;
+	pk->caplen = caplen < pf->snaplen ? caplen : pf->snaplen;
+	pf->pos += PCAP_REC_HDR_LEN + (size_t)caplen;
+	pf->off += PCAP_REC_HDR_LEN + (size_t)caplen;
 	return CAPTURE_PACKET;
 }
 
-/*
- * Drop the pages already read from the mapping: they stay in the page
- * cache, but not in our resident set, which thus measures the probe and
- * not the size of the file.  Called between batches only.
- */
-static void mf_release(struct mapped_file *mf)
-{
-	size_t upto = mf->off & ~(size_t)(MF_RELEASE_STEP - 1);
-
-	if (upto <= mf->released)
-		return;
-	madvise((void *)(mf->base + mf->released), upto - mf->released,
-		MADV_DONTNEED);
-	mf->released = upto;
-}
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22   /* Linux 5.14 */
-#endif
-
-/*
- * Map the next steps of the file in one system call, ahead of the reader:
- * a page fault per 64 KiB (fault-around) costs far more, above all in a
- * VM, and the file reader is the one serial part of -w N.  Errors (an
- * older kernel, a file cut short) only leave the pages to fault in.
- */
-static void mf_populate(struct mapped_file *mf)
-{
-	size_t from = mf->populated > mf->off ? mf->populated :
-		      mf->off & ~(size_t)(MF_RELEASE_STEP - 1);
-	size_t upto = (mf->off & ~(size_t)(MF_RELEASE_STEP - 1)) +
-		      2 * (size_t)MF_RELEASE_STEP;
-
-	if (mf->no_populate || upto <= from || from >= mf->size)
-		return;
-	if (upto > mf->size)
-		upto = mf->size;
-	if (madvise((void *)(mf->base + from), upto - from,
-		    MADV_POPULATE_READ) < 0 && errno == EINVAL)
-		mf->no_populate = 1;
-	mf->populated = upto;
-}
-
-/* Next record that passes the filter. */
-static enum capture_status mf_next_filtered(struct capture *c,
-					    struct capture_pkt *pk)
+/* Next record that passes the filter; at_end: the buffer holds what is
+ * left of the file. */
+static enum capture_status pf_next_filtered(struct capture *c,
+					    struct capture_pkt *pk, int at_end)
 {
 	struct pcap_pkthdr h;
 	enum capture_status st;
 
 	for (;;) {
-		st = mf_next(c, pk);
+		st = pf_next(c, pk, at_end);
 		if (st != CAPTURE_PACKET || !c->has_prog)
 			return st;
 		h.caplen = pk->caplen;
@@ -422,6 +299,36 @@ static enum capture_status mf_next_filtered(struct capture *c,
 	}
 }
 
+/* Whether the buffer holds the rest of the file. */
+static int pf_at_end(const struct pcap_file *pf)
+{
+	return pf->off + (pf->len - pf->pos) >= pf->size;
+}
+
+/*
+ * Up to max records; a batch ends early where the buffer must be
+ * refilled, which is done only before a batch's first record (the
+ * caller holds the others).
+ */
+static enum capture_status pf_batch(struct capture *c, struct capture_pkt *pkts,
+				    unsigned max, unsigned *n)
+{
+	enum capture_status st = CAPTURE_EOF;
+
+	while (*n < max) {
+		st = pf_next_filtered(c, &pkts[*n], pf_at_end(&c->pf));
+		if (st == CAPTURE_TIMEOUT && *n == 0) {
+			if (pf_refill(c) < 0)
+				return CAPTURE_ERROR;
+			continue;
+		}
+		if (st != CAPTURE_PACKET)
+			break;
+		pkts[(*n)++].linktype = c->linktype;
+	}
+	return *n ? CAPTURE_PACKET : st;
+}
+
 /* ---- filter --------------------------------------------------------- */
 
 /* The mmap path compiles on a dead handle of the file's link type. */
@@ -431,7 +338,7 @@ static int capture_compile(struct capture *c, const char *filter,
 	pcap_t *p = c->p;
 
 	if (!p) {
-		c->dead = pcap_open_dead(c->linktype, (int)c->mf.snaplen);
+		c->dead = pcap_open_dead(c->linktype, (int)c->pf.snaplen);
 		if (!c->dead) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -620,7 +527,7 @@ static int open_file(struct capture *c, const char *file, const char *filter,
 
 	snprintf(c->source, sizeof(c->source), "%s",
 		 strcmp(file, "-") ? file : "standard input");
-	if (strcmp(file, "-") && mf_open(c, file) == 0)
+	if (strcmp(file, "-") && pf_open(c, file) == 0)
 		return 0;
 	rc = open_pcapng(c, file, filter, &fp, err, errlen);
 	if (rc)
@@ -714,11 +621,7 @@ void capture_close(struct capture *c)
 		pcap_close(c->p);
 	ring_close(c->ring);
 	pcapng_close(c->ng);
-	if (c->mf.base) {
-		bus_unguard(c->mf.base);
-		munmap((void *)c->mf.base, c->mf.mapped);
-		close(c->mf.fd);
-	}
+	pf_close(&c->pf);
 	free(c);
 }
 
@@ -802,12 +705,11 @@ enum capture_status capture_next(struct capture *c, const uint8_t **data,
 	enum capture_status st;
 	unsigned n;
 
-	if (!c->ring && !c->p && !c->ng)
-		mf_check_size(&c->mf);
+	n = 0;
 	st = c->ring ? ring_batch(c, &pk, 1, &n) :
 	     c->p ? pcap_next_one(c, &pk) :
 	     c->ng ? pcapng_next(c->ng, &pk) :
-		     mf_next_filtered(c, &pk);
+		     pf_batch(c, &pk, 1, &n);
 
 	if (st == CAPTURE_PACKET) {
 		*data = pk.data;
@@ -842,20 +744,7 @@ enum capture_status capture_next_batch(struct capture *c,
 		*n = st == CAPTURE_PACKET;
 		return st;
 	}
-	/* The size is checked by steps of MF_CHECK_STEP bytes read, not per
-	 * batch: a system call costs ~3 us in some VMs (0.4 s in 4 million
-	 * packets); between checks the guard catches what a shrink cut. */
-	if (c->mf.off - c->mf.checked >= MF_CHECK_STEP || bus_fault)
-		mf_check_size(&c->mf);
-	mf_release(&c->mf);
-	mf_populate(&c->mf);
-	while (*n < max) {
-		st = mf_next_filtered(c, &pkts[*n]);
-		if (st != CAPTURE_PACKET)
-			break;
-		pkts[(*n)++].linktype = c->linktype;
-	}
-	return *n ? CAPTURE_PACKET : st;
+	return pf_batch(c, pkts, max, n);
 }
 
 const char *capture_error(const struct capture *c)
@@ -893,9 +782,9 @@ int capture_progress(const struct capture *c, uint64_t *done,
 
 	if (c->live)
 		return -1;
-	if (c->mf.base) {
-		*done = c->mf.off;
-		*total = c->mf.size;
+	if (c->pf.buf) {
+		*done = c->pf.off;
+		*total = c->pf.size_at_open;
 		return 0;
 	}
 	fp = c->ng ? pcapng_stream(c->ng) : c->p ? pcap_file(c->p) : NULL;

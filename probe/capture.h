@@ -1,7 +1,7 @@
 /*
  * capture.h - packet source: a capture file (pcap, pcapng, "-" for standard
- * input) or a live interface.  Classic pcap files are read in place
- * (mmap); live interfaces through ring.c (or libpcap when asked);
+ * input) or a live interface.  Classic pcap files are read by our own
+ * buffered reader; live interfaces through ring.c (or libpcap when asked);
  * everything else through libpcap.
  *
  * Owns the pcap handle.  Reports errors as one line saying what and where.
