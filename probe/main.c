@@ -617,13 +617,9 @@ static void housekeeping(struct probe *pr)
 		refresh_stats(pr);
 		exporter_stats(pr->ex, &pr->st);
 	}
-	if (!pr->pool && capture_is_live(pr->cap)) {
-		/* A quiet link still ages its flows (workers age theirs). */
-		uint64_t now_us = now * 1000000u;
-
-		meter_tick(&pr->m, now_us > meter_clock(&pr->m) ? now_us :
-				   meter_clock(&pr->m));
-	}
+	/* A quiet link still ages its flows (workers age theirs). */
+	if (!pr->pool && capture_is_live(pr->cap))
+		meter_tick(&pr->m, now * 1000000u);
 }
 
 /* Progress and wall-clock work after n more packets. */
@@ -711,11 +707,10 @@ static int run_file_workers(struct probe *pr)
 	while (more && !got_stop) {
 		switch (capture_next_batch(pr->cap, pkt, METER_BATCH, &n)) {
 		case CAPTURE_PACKET:
-			for (k = 0; k < n; k++) {
-				if (!meter_decode(&pr->reader, &pkt[k], &pv))
-					continue;
-				worker_pool_push(pr->pool, &pv, &sink);
-			}
+			for (k = 0; k < n; k++)
+				if (meter_decode(&pr->reader, &pkt[k], &pv))
+					worker_pool_push(pr->pool, &pv,
+							 pkt[k].caplen, &sink);
 			worker_pool_drain(pr->pool, &sink, 4096);
 			after_packets(pr, n, &since);
 			break;

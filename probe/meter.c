@@ -144,22 +144,34 @@ static void account_one(struct meter *m, const struct pkt_view *pv,
 		sig_expire(m->sig, flow_table_clock(m->ft)); /* throttled */
 }
 
+/*
+ * The batch's cache misses overlap: the buckets of the n packets
+ * pv[idx[0..n)] are asked for, then each bucket's first entry, before
+ * the caller accounts any of them.
+ */
+static void prefetch_views(struct meter *m, const struct pkt_view *pv,
+			   const uint8_t *idx, unsigned n, uint32_t *bucket)
+{
+	unsigned j;
+
+	for (j = 0; j < n; j++)
+		bucket[j] = flow_table_prefetch_bucket(m->ft, &pv[idx[j]]);
+	for (j = 0; j < n; j++)
+		flow_table_prefetch_flow(m->ft, bucket[j]);
+}
+
 void meter_batch(struct meter *m, struct meter_batch *b, unsigned n)
 {
-	unsigned k;
+	uint8_t idx[METER_BATCH] = { 0 };   /* gcc cannot tell j bounds it */
+	unsigned k, j = 0;
 
-	for (k = 0; k < n; k++) {
-		b->ok[k] = (uint8_t)meter_decode(m, &b->pkt[k], &b->pv[k]);
-		if (b->ok[k])
-			b->bucket[k] = flow_table_prefetch_bucket(m->ft,
-								  &b->pv[k]);
-	}
 	for (k = 0; k < n; k++)
-		if (b->ok[k])
-			flow_table_prefetch_flow(m->ft, b->bucket[k]);
-	for (k = 0; k < n; k++)
-		if (b->ok[k])
-			account_one(m, &b->pv[k], b->bucket[k]);
+		if (meter_decode(m, &b->pkt[k], &b->pv[k]))
+			idx[j++] = (uint8_t)k;
+	n = j;
+	prefetch_views(m, b->pv, idx, n, b->bucket);
+	for (j = 0; j < n; j++)
+		account_one(m, &b->pv[idx[j]], b->bucket[j]);
 }
 
 static void observe(struct meter *m, uint64_t ts_us)
@@ -169,32 +181,34 @@ static void observe(struct meter *m, uint64_t ts_us)
 		sig_expire(m->sig, flow_table_clock(m->ft)); /* throttled */
 }
 
-void meter_account(struct meter *m, const struct pkt_view *pv,
-		   const uint16_t *at, unsigned n, const uint64_t *times,
-		   unsigned n_times)
+void meter_account_shared(struct meter *m, const struct pkt_view *pv,
+			  const uint64_t *ts, const uint8_t *owner,
+			  unsigned n, unsigned self)
 {
 	uint32_t bucket[METER_BATCH];
-	unsigned k, i, len, t = 0;
+	uint8_t idx[METER_BATCH];
+	unsigned i, k, j, len, mine;
 
 	for (i = 0; i < n; i += len) {
 		len = n - i < METER_BATCH ? n - i : METER_BATCH;
-		for (k = 0; k < len; k++)
-			bucket[k] = flow_table_prefetch_bucket(m->ft, &pv[i + k]);
-		for (k = 0; k < len; k++)
-			flow_table_prefetch_flow(m->ft, bucket[k]);
-		for (k = 0; k < len; k++) {
-			for (; t < at[i + k]; t++)
-				observe(m, times[t]);
-			account_one(m, &pv[i + k], bucket[k]);
-			t++;
+		for (k = mine = 0; k < len; k++)
+			if (owner[i + k] == self)
+				idx[mine++] = (uint8_t)k;
+		prefetch_views(m, pv + i, idx, mine, bucket);
+		for (k = j = 0; k < len; k++) {
+			if (owner[i + k] == self)
+				account_one(m, &pv[i + k], bucket[j++]);
+			else
+				observe(m, ts[i + k]);
 		}
 	}
-	for (; t < n_times; t++)
-		observe(m, times[t]);
 }
 
 void meter_tick(struct meter *m, uint64_t now_us)
 {
+	/* The wall clock may lag the capture's stamps: never go back. */
+	if (now_us < flow_table_clock(m->ft))
+		now_us = flow_table_clock(m->ft);
 	flow_table_expire(m->ft, now_us);
 	if (m->sig)
 		sig_expire(m->sig, flow_table_clock(m->ft));

@@ -61,7 +61,6 @@ struct meter_batch {
 	struct capture_pkt pkt[METER_BATCH];
 	struct pkt_view pv[METER_BATCH];
 	uint32_t bucket[METER_BATCH];
-	uint8_t ok[METER_BATCH];       /* decoded */
 };
 
 /*
@@ -84,18 +83,18 @@ int meter_decode(struct meter *m, const struct capture_pkt *pk,
 void meter_batch(struct meter *m, struct meter_batch *b, unsigned n);
 
 /*
- * A worker's share of the reader's packets: times[0..n_times) are the
- * stamps of every packet the reader decoded, in order; pv[k] is the
- * packet at times[at[k]] (ascending).  The others only move the clock
- * (flow_table_observe), so that every worker's clock is the one a single
- * meter's would be.
+ * A file worker's turn at a batch the reader decoded for all workers:
+ * pv[k] (stamped ts[k]) belongs to worker owner[k].  This meter accounts
+ * its own; the others only move its clock (flow_table_observe), so that
+ * every worker's clock is the one a single meter's would be.
  */
-void meter_account(struct meter *m, const struct pkt_view *pv,
-		   const uint16_t *at, unsigned n, const uint64_t *times,
-		   unsigned n_times);
+void meter_account_shared(struct meter *m, const struct pkt_view *pv,
+			  const uint64_t *ts, const uint8_t *owner,
+			  unsigned n, unsigned self);
 
-/* Time passes without a packet of this meter (another meter's packets,
- * or the wall clock of a quiet link): flows and clients expire. */
+/* Time passes without a packet of this meter (the wall clock of a quiet
+ * link): flows and clients expire.  A now_us behind the meter's clock
+ * is taken as the clock. */
 void meter_tick(struct meter *m, uint64_t now_us);
 
 /* The flow table's clock: the capture time the meter has reached. */

@@ -1,13 +1,14 @@
 /*
  * worker.c - metering threads and their queues.  See worker.h.
  *
- * Two single-producer single-consumer rings per worker, indexed by
- * free-running counters (C11 atomics, acquire/release; no lock):
- *  - in: batches of decoded packets from the file reader, each with a
- *    copy of its payloads (the reader's buffer is reused at its next
- *    read), and the stamps of all packets read (struct in_batch);
- *  - out: completed flow and session records, copied, to the export
- *    thread.
+ * From a file, the reader decodes every packet once into a ring of
+ * batches all workers read (one producer, N consumers, indexed by
+ * free-running counters, C11 atomics acquire/release; no lock): each
+ * packet is tagged with its worker; a worker accounts its own and takes
+ * only the stamps of the others (struct file_batch).  Payloads are
+ * copied into the batch: the reader's buffer is reused.
+ * Each worker has its own ring of completed flow and session records,
+ * copied, for the export thread (one producer, one consumer).
  * A side that finds its ring empty or full sleeps on a futex until the
  * other side moves (struct event): no thread spins on a core another one
  * needs (there may be as few cores as threads).
@@ -26,28 +27,28 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
-#define IN_SLOTS     16
-#define IN_PKTS      256
-#define IN_TIMES     1024            /* every worker's packets' stamps */
-#define IN_BYTES     262144          /* the largest snap length */
+#define FB_SLOTS     16             /* batches in the file ring */
+#define FB_PKTS      512            /* packets in a batch */
+#define FB_BYTES     262144         /* captured bytes a batch holds: one
+				       packet of the largest snap length */
+#define FB_WAKE      (FB_SLOTS / 2) /* batches between wake-ups */
 #define OUT_RECS     4096
 #define PUBLISH_EVERY 16             /* batches between counter updates */
 #define LIVE_TICK_PKTS 4096          /* packets between wall-clock looks */
 
 /*
- * What the reader decoded, in order: the stamp of every packet (so that
- * each worker's clock moves as one table's would, flow_table_observe), and
- * this worker's packets, pv[k] being the one stamped times[at[k]].
+ * What the reader decoded, in order: pv[k] (stamped ts[k]) is worker
+ * owner[k]'s; the others take its stamp, so that each worker's clock
+ * moves as one table's would (flow_table_observe).
  */
-struct in_batch {
+struct file_batch {
 	unsigned n;
-	unsigned n_times;
 	int      end;                    /* last batch: finish and stop */
-	uint32_t used;                   /* of data[] */
-	uint64_t times[IN_TIMES];
-	uint16_t at[IN_PKTS];
-	struct pkt_view pv[IN_PKTS];
-	uint8_t  data[IN_BYTES];
+	uint32_t bytes;                  /* captured bytes of its packets */
+	uint64_t ts[FB_PKTS];
+	uint8_t  owner[FB_PKTS];
+	struct pkt_view pv[FB_PKTS];
+	uint8_t *copy;                   /* FB_BYTES, unstable sources */
 };
 
 enum out_kind { OUT_FLOW, OUT_SESSION };
@@ -74,6 +75,19 @@ struct event {
 	_Atomic uint32_t sleepers;
 };
 
+/*
+ * The reader's ring of batches.  A slot is free once every worker's tail
+ * passed it.  Wake-ups come every FB_WAKE batches, not at each one: a
+ * futex wake and the sleep that follows cost microseconds in a VM, and a
+ * worker woken for one batch sleeps again at once.
+ */
+struct file_queue {
+	struct file_batch *slot;         /* FB_SLOTS */
+	struct file_batch *filling;      /* reader side: slot being filled */
+	_Atomic unsigned head;
+	struct event data, space;
+};
+
 struct worker {
 	struct worker_pool *pool;
 	unsigned index;
@@ -82,13 +96,11 @@ struct worker {
 	struct meter m;
 	struct capture *cap;             /* live only */
 
-	struct in_batch *in;             /* IN_SLOTS, file only */
-	struct in_batch *filling;        /* reader side: slot being filled */
-	_Atomic unsigned in_head, in_tail;
+	_Atomic unsigned fq_tail;        /* file: next batch to read */
 
 	struct out_rec *out;             /* OUT_RECS */
 	_Atomic unsigned out_head, out_tail;
-	struct event in_data, in_space, out_space;
+	struct event out_space;
 	_Atomic int finished;
 
 	pthread_mutex_t lock;            /* guards pub, pending, error */
@@ -105,6 +117,7 @@ struct worker_pool {
 	unsigned n;
 	int live;
 	struct fanout_site site;
+	struct file_queue fq;
 	struct logger *log;
 	_Atomic int stop;
 	int error_taken;
@@ -150,6 +163,8 @@ static struct out_rec *out_slot(struct worker *w)
 		if (head - atomic_load_explicit(&w->out_tail,
 						memory_order_acquire) < OUT_RECS)
 			return &w->out[head % OUT_RECS];
+		/* The file reader drains while it waits for room. */
+		event_signal(&w->pool->fq.space);
 		event_wait(&w->out_space, seen, 1000);
 	}
 }
@@ -215,27 +230,31 @@ static void take_pending(struct worker *w)
 
 static void file_loop(struct worker *w)
 {
+	struct file_queue *fq = &w->pool->fq;
+
 	for (;;) {
-		unsigned tail = atomic_load_explicit(&w->in_tail,
+		unsigned tail = atomic_load_explicit(&w->fq_tail,
 						     memory_order_relaxed);
-		struct in_batch *b;
+		struct file_batch *b;
 		int end;
 
 		for (;;) {
-			uint32_t seen = event_seq(&w->in_data);
+			uint32_t seen = event_seq(&fq->data);
 
-			if (atomic_load_explicit(&w->in_head,
+			if (atomic_load_explicit(&fq->head,
 						 memory_order_acquire) != tail)
 				break;
-			event_wait(&w->in_data, seen, 1000);
+			event_wait(&fq->data, seen, 10000);
 		}
-		b = &w->in[tail % IN_SLOTS];
+		b = &fq->slot[tail % FB_SLOTS];
 		take_pending(w);
-		meter_account(&w->m, b->pv, b->at, b->n, b->times, b->n_times);
+		meter_account_shared(&w->m, b->pv, b->ts, b->owner, b->n,
+				     w->index);
 		end = b->end;
-		atomic_store_explicit(&w->in_tail, tail + 1,
+		atomic_store_explicit(&w->fq_tail, tail + 1,
 				      memory_order_release);
-		event_signal(&w->in_space);
+		if ((tail + 1) % FB_WAKE == 0 || end)
+			event_signal(&fq->space);
 		if (end)
 			return;
 		if (++w->batches % PUBLISH_EVERY == 0)
@@ -247,16 +266,12 @@ static void file_loop(struct worker *w)
 static void live_tick(struct worker *w)
 {
 	struct timespec ts;
-	uint64_t now_us;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if ((uint64_t)ts.tv_sec == w->last_tick_s)
 		return;
 	w->last_tick_s = (uint64_t)ts.tv_sec;
-	now_us = (uint64_t)ts.tv_sec * 1000000u;
-	if (now_us < meter_clock(&w->m))
-		now_us = meter_clock(&w->m);
-	meter_tick(&w->m, now_us);
+	meter_tick(&w->m, (uint64_t)ts.tv_sec * 1000000u);
 	publish(w);
 }
 
@@ -318,79 +333,121 @@ static void *worker_main(void *arg)
 
 /* ---- the reader's side (file) ---------------------------------------------- */
 
-/* The slot being filled for w, waiting (and draining) for a free one. */
-static struct in_batch *filling(struct worker *w, const struct meter_sink *sink)
+/* The batch the slowest worker is at. */
+static unsigned fq_min_tail(const struct worker_pool *p)
 {
-	unsigned head;
-	struct in_batch *b;
+	unsigned head = atomic_load_explicit(&p->fq.head, memory_order_relaxed);
+	unsigned most = 0;
 
-	if (w->filling)
-		return w->filling;
-	head = atomic_load_explicit(&w->in_head, memory_order_relaxed);
-	for (;;) {
-		uint32_t seen = event_seq(&w->in_space);
+	for (unsigned i = 0; i < p->n; i++) {
+		unsigned behind = head - atomic_load_explicit(
+			&p->w[i].fq_tail, memory_order_acquire);
 
-		if (head - atomic_load_explicit(&w->in_tail,
-						memory_order_acquire) < IN_SLOTS)
-			break;
-		/* The worker may wait for its records to be taken. */
-		if (sink && worker_pool_drain(w->pool, sink, OUT_RECS))
-			continue;
-		event_wait(&w->in_space, seen, 100);
+		if (behind > most)
+			most = behind;
 	}
-	b = &w->in[head % IN_SLOTS];
+	return head - most;
+}
+
+/* The batch being filled, waiting (and draining) for a free slot. */
+static struct file_batch *fq_filling(struct worker_pool *p,
+				     const struct meter_sink *sink)
+{
+	struct file_queue *fq = &p->fq;
+	unsigned head;
+	struct file_batch *b;
+
+	if (fq->filling)
+		return fq->filling;
+	head = atomic_load_explicit(&fq->head, memory_order_relaxed);
+	for (;;) {
+		uint32_t seen = event_seq(&fq->space);
+
+		if (head - fq_min_tail(p) < FB_SLOTS)
+			break;
+		/* A worker may wait for its records to be taken. */
+		if (sink && worker_pool_drain(p, sink, OUT_RECS))
+			continue;
+		/* No worker sleeps while the ring is full. */
+		event_signal(&fq->data);
+		event_wait(&fq->space, seen, 10000);
+	}
+	b = &fq->slot[head % FB_SLOTS];
 	b->n = 0;
-	b->n_times = 0;
 	b->end = 0;
-	b->used = 0;
-	w->filling = b;
+	b->bytes = 0;
+	fq->filling = b;
 	return b;
 }
 
-static void submit(struct worker *w, int end)
+static void fq_submit(struct worker_pool *p, int end)
 {
-	w->filling->end = end;
-	w->filling = NULL;
-	atomic_fetch_add_explicit(&w->in_head, 1, memory_order_release);
-	event_signal(&w->in_data);
+	struct file_queue *fq = &p->fq;
+	unsigned head;
+
+	fq->filling->end = end;
+	fq->filling = NULL;
+	head = atomic_fetch_add_explicit(&fq->head, 1,
+					 memory_order_release) + 1;
+	if (end || head % FB_WAKE == 0)
+		event_signal(&fq->data);
 }
 
-/* Every worker gets the stamp; a full batch goes. */
-static void push_time(struct worker_pool *p, uint64_t ts_us,
-		      const struct meter_sink *sink)
+static uint32_t batch_bytes(uint32_t caplen)
 {
-	for (unsigned i = 0; i < p->n; i++) {
-		struct in_batch *b = filling(&p->w[i], sink);
+	return caplen < FB_BYTES ? caplen : FB_BYTES;
+}
 
-		if (b->n_times == IN_TIMES) {
-			submit(&p->w[i], 0);
-			b = filling(&p->w[i], sink);
-		}
-		b->times[b->n_times++] = ts_us;
+/*
+ * Ask for the lines the next packets will write, for writing: each was
+ * last read by a worker's core, and a store that has to take its line
+ * back stalls the reader (measured: a fifth of its time).
+ */
+static void prefetch_slot(struct file_batch *b, uint32_t len)
+{
+	unsigned ahead = b->n + 6;
+	uint32_t from = b->bytes + 1024, to = from + len;
+
+	if (ahead < FB_PKTS) {
+		__builtin_prefetch(&b->pv[ahead], 1);
+		__builtin_prefetch((const char *)&b->pv[ahead + 1] - 1, 1);
+		if (ahead % 8 == 0)
+			__builtin_prefetch(&b->ts[ahead], 1);
 	}
+	for (from &= ~63u; from < to && to <= FB_BYTES; from += 64)
+		__builtin_prefetch(b->copy + from, 1);
 }
 
+/*
+ * pv was decoded apart, in the reader's own cache, and is copied into the
+ * slot: decoding in place, the reader's first read of each slot line
+ * waited until the workers' cores gave it up.
+ */
 void worker_pool_push(struct worker_pool *p, const struct pkt_view *pv,
-		      const struct meter_sink *sink)
+		      uint32_t caplen, const struct meter_sink *sink)
 {
-	struct worker *w = &p->w[fanout_hash(&p->site, pv) % p->n];
-	struct in_batch *b = filling(w, sink);
+	struct file_batch *b = fq_filling(p, sink);
+	uint32_t len = pv->payload_len;
 	struct pkt_view *v;
 
-	if (b->n == IN_PKTS || IN_BYTES - b->used < pv->payload_len)
-		submit(w, 0);
-	push_time(p, pv->ts_us, sink);
-	b = filling(w, sink);
-	b->at[b->n] = (uint16_t)(b->n_times - 1);
-	v = &b->pv[b->n++];
-	*v = *pv;
-	if (pv->payload_len) {
-		memcpy(b->data + b->used, pv->payload, pv->payload_len);
-		v->payload = b->data + b->used;
-		b->used += pv->payload_len;
-	} else {
-		v->payload = b->data;
+	if (b->n == FB_PKTS ||
+	    (b->n && b->bytes + batch_bytes(caplen) > FB_BYTES)) {
+		fq_submit(p, 0);
+		b = fq_filling(p, sink);
 	}
+	prefetch_slot(b, len);
+	v = &b->pv[b->n];
+	*v = *pv;
+	/* The reader's buffer is reused at its next read. */
+	if (len > FB_BYTES - b->bytes)          /* as a snap length would */
+		v->payload_len = len = FB_BYTES - b->bytes;
+	if (len)
+		memcpy(b->copy + b->bytes, pv->payload, len);
+	v->payload = b->copy + b->bytes;
+	b->owner[b->n] = (uint8_t)(fanout_hash(&p->site, pv) % p->n);
+	b->ts[b->n] = pv->ts_us;
+	b->n++;
+	b->bytes += batch_bytes(caplen);
 }
 
 void worker_pool_stop(struct worker_pool *p, const struct meter_sink *sink)
@@ -399,12 +456,8 @@ void worker_pool_stop(struct worker_pool *p, const struct meter_sink *sink)
 		atomic_store(&p->stop, 1);
 		return;
 	}
-	for (unsigned i = 0; i < p->n; i++) {
-		if (atomic_load(&p->w[i].finished))
-			continue;
-		filling(&p->w[i], sink);
-		submit(&p->w[i], 1);
-	}
+	fq_filling(p, sink);
+	fq_submit(p, 1);
 }
 
 /* ---- the export thread's side ---------------------------------------------- */
@@ -516,9 +569,7 @@ static int worker_init(struct worker_pool *p, unsigned i,
 	pthread_mutex_init(&w->lock, NULL);
 	w->out = calloc(OUT_RECS, sizeof(*w->out));
 	w->pending = malloc(sizeof(*w->pending));
-	if (!p->live)
-		w->in = calloc(IN_SLOTS, sizeof(*w->in));
-	if (!w->out || !w->pending || (!p->live && !w->in)) {
+	if (!w->out || !w->pending) {
 		log_error(p->log, "cannot allocate the queues of %u workers",
 			  p->n);
 		return -1;
@@ -527,6 +578,24 @@ static int worker_init(struct worker_pool *p, unsigned i,
 		return -1;
 	publish(w);
 	return 0;
+}
+
+static int fq_init(struct file_queue *fq)
+{
+	fq->slot = calloc(FB_SLOTS, sizeof(*fq->slot));
+	if (!fq->slot)
+		return -1;
+	for (unsigned i = 0; i < FB_SLOTS; i++)
+		if (!(fq->slot[i].copy = malloc(FB_BYTES)))
+			return -1;
+	return 0;
+}
+
+static void fq_free(struct file_queue *fq)
+{
+	for (unsigned i = 0; fq->slot && i < FB_SLOTS; i++)
+		free(fq->slot[i].copy);
+	free(fq->slot);
 }
 
 struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
@@ -547,6 +616,11 @@ struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
 	p->live = caps != NULL;
 	p->log = log;
 	fanout_site_init(&p->site, cfg->internal, cfg->n_internal);
+	if (!p->live && fq_init(&p->fq) < 0) {
+		log_error(log, "cannot allocate the file queue of %u workers",
+			  n);
+		goto fail;
+	}
 	for (i = 0; i < n; i++)
 		if (worker_init(p, i, cfg, caps ? caps[i] : NULL) < 0)
 			goto fail;
@@ -586,9 +660,9 @@ void worker_pool_free(struct worker_pool *p)
 		meter_free(&w->m);
 		capture_close(w->cap);
 		pthread_mutex_destroy(&w->lock);
-		free(w->in);
 		free(w->out);
 		free(w->pending);
 	}
+	fq_free(&p->fq);
 	free(p);
 }

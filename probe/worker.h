@@ -6,8 +6,9 @@
  * Packets reach a worker by the site's inside host (fanout.h), so that a
  * Skype client's probes, super-node connection, login and later
  * connections all meet on one worker.  Live, each worker reads its own
- * socket of one fanout group; from a file, the one reader hands each
- * worker its packets in batches (worker_pool_push).  Every worker hands
+ * socket of one fanout group; from a file, the one reader decodes every
+ * packet once into batches all workers read, each packet tagged with
+ * its worker (worker_pool_push).  Every worker hands
  * its completed records to the export thread through its own queue
  * (worker_pool_drain): export alone talks to libfixbuf.
  *
@@ -41,18 +42,22 @@ struct worker_totals {
 
 /*
  * n workers.  caps: live, one open capture per worker (the pool closes
- * them, also when it fails); NULL when a file is read and handed out by the caller.
+ * them, also when it fails); NULL when the caller reads a file and hands
+ * its packets out (worker_pool_push).
  * Returns NULL with the reason logged.
  */
 struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
 				      unsigned n, struct capture **caps,
 				      struct logger *log);
 
-/* File reader: give packet pv (decoded by the reader) to its worker, and
- * its stamp to every worker.  Copies its payload; may wait for room,
- * draining the records meanwhile to sink (the caller exports). */
+/*
+ * File reader: give packet pv (decoded by the reader; caplen bytes
+ * captured) to its worker, and its stamp to every worker.  Copies its
+ * payload; may wait for a free batch, draining the records meanwhile to
+ * sink (the caller exports).
+ */
 void worker_pool_push(struct worker_pool *p, const struct pkt_view *pv,
-		      const struct meter_sink *sink);
+		      uint32_t caplen, const struct meter_sink *sink);
 
 /* No more packets: the workers end every flow and session (as a single
  * meter would at the end of the capture) and stop.  Live: asks the
