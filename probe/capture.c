@@ -747,6 +747,11 @@ enum capture_status capture_next_batch(struct capture *c,
 	return pf_batch(c, pkts, max, n);
 }
 
+int capture_rereadable(const struct capture *c)
+{
+	return c->pf.buf != NULL;
+}
+
 const char *capture_error(const struct capture *c)
 {
 	if (c->ng)

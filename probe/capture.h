@@ -80,6 +80,10 @@ enum capture_status capture_next_batch(struct capture *c,
 				       struct capture_pkt *pkts,
 				       unsigned max, unsigned *n);
 
+/* A classic pcap file of our own reader: opening it again reads the
+ * same packets (the file workers each read it whole). */
+int capture_rereadable(const struct capture *c);
+
 const char *capture_error(const struct capture *c);
 
 /* Kernel drop counters of a live capture; 0 on files.  Returns 0 when

@@ -57,6 +57,8 @@ struct probe {
 	struct capture *cap;        /* live with workers: the pool's first */
 	struct meter m;             /* one thread: the whole path */
 	struct worker_pool *pool;   /* -w N > 1 */
+	int workers_read;           /* each worker reads its own capture
+				       (pr->cap, its first, is the pool's) */
 	struct meter reader;        /* workers, file: decodes and hands out */
 	struct fanout_site site;    /* workers, live: the fanout key */
 	struct exporter *ex;
@@ -585,7 +587,14 @@ static void show_progress(struct probe *pr)
 	struct worker_totals t;
 
 	gather(pr, &t);
-	ps.have_share = capture_progress(pr->cap, &ps.done, &ps.total) == 0;
+	if (pr->workers_read) {       /* pr->cap is a worker's */
+		ps.have_share = t.have_share;
+		ps.done = t.done;
+		ps.total = t.total;
+	} else {
+		ps.have_share = capture_progress(pr->cap, &ps.done,
+						 &ps.total) == 0;
+	}
 	ps.packets = t.packets.packets_read;
 	ps.flows_open = t.flows_active;
 	ps.sessions_total = t.sig.sessions_started;
@@ -731,25 +740,30 @@ static int run_file_workers(struct probe *pr)
 	return rc;
 }
 
-/* Workers, live: each reads its own socket; this thread exports.  It
- * sleeps 1 ms after a drain that found nothing, up to 8 ms while the link
- * stays quiet: a worker's queue holds 4096 records, far more than 8 ms of
- * records at any packet rate the worker itself can take. */
-static int run_live_workers(struct probe *pr)
+/* Workers that read their own capture (live: a socket each; a file: all
+ * of it each); this thread exports.  It sleeps 1 ms after a drain that
+ * found nothing, up to 8 ms while the link stays quiet: a worker's queue
+ * holds 4096 records, far more than 8 ms of records at any packet rate
+ * the worker itself can take.  A file's end or error ends every worker
+ * at the same packet. */
+static int run_read_workers(struct probe *pr)
 {
 	const struct meter_sink sink = { export_flow, export_session, pr };
 	struct timespec pause = { 0, 1000000 };
 	const char *err;
 	int rc = 0;
 
-	while (!got_stop) {
+	while (!got_stop && !worker_pool_done(pr->pool)) {
 		unsigned got = worker_pool_drain(pr->pool, &sink, 4096);
 
 		housekeeping(pr);
+		if (pr->show_progress)
+			show_progress(pr);
 		if ((err = worker_pool_error(pr->pool)) != NULL) {
 			log_error(&pr->log, "%s", err);
 			rc = -1;
-			break;
+			if (capture_is_live(pr->cap))
+				break;  /* a file's readers all stop there */
 		}
 		if (got) {
 			pause.tv_nsec = 1000000;
@@ -768,8 +782,7 @@ static int run(struct probe *pr)
 {
 	if (!pr->pool)
 		return run_single(pr);
-	return capture_is_live(pr->cap) ? run_live_workers(pr) :
-					   run_file_workers(pr);
+	return pr->workers_read ? run_read_workers(pr) : run_file_workers(pr);
 }
 
 /* --- set-up ----------------------------------------------------------------- */
@@ -820,6 +833,41 @@ static int open_live_workers(struct probe *pr, struct capture_opts *co,
 	return 0;
 }
 
+/*
+ * A classic pcap file with workers: each worker reads it whole, through
+ * a capture of its own (caps[0] is pr->cap), and keeps its hosts'
+ * packets; nothing is handed over.  Returns 0, or -1 to leave the file to
+ * one reader that hands the packets out (another kind of file, or it
+ * cannot be opened again).
+ */
+static int open_file_workers(struct probe *pr, struct capture_opts *co,
+			     struct capture **caps)
+{
+	unsigned n = pr->cfg.workers, i;
+	char err[512];
+
+	if (!capture_rereadable(pr->cap))
+		return -1;
+	caps[0] = pr->cap;
+	for (i = 1; i < n; i++) {
+		caps[i] = capture_open(co, err, sizeof(err));
+		if (!caps[i] || !capture_rereadable(caps[i])) {
+			capture_close(caps[i]);
+			while (i > 1)
+				capture_close(caps[--i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void close_caps(struct probe *pr, struct capture **caps)
+{
+	for (unsigned i = 0; i < pr->cfg.workers; i++)
+		capture_close(caps[i]);
+	pr->cap = NULL;
+}
+
 static int open_pipeline(struct probe *pr)
 {
 	struct capture_opts co = {
@@ -835,14 +883,17 @@ static int open_pipeline(struct probe *pr)
 	const struct meter_sink sink = { export_flow, export_session, pr };
 	struct export_config ec;
 	unsigned n = pr->cfg.workers;
-	int live_workers = n > 1 && co.interface;
+	int live = co.interface != NULL;
 
-	if (live_workers) {
+	if (n > 1 && live) {
 		if (open_live_workers(pr, &co, caps) < 0)
 			return EXIT_NO_SOURCE;
 		pr->cap = caps[0];
+		pr->workers_read = 1;
 	} else if (!(pr->cap = open_source(pr, &co))) {
 		return EXIT_NO_SOURCE;
+	} else if (n > 1 && open_file_workers(pr, &co, caps) == 0) {
+		pr->workers_read = 1;
 	}
 	/* Collectors are opened as the user: whatever it can open now, it can
 	 * open again later (rotation, recovery, reload). */
@@ -853,28 +904,23 @@ static int open_pipeline(struct probe *pr)
 	if (!pr->ex) {
 		if (pr->cfg.user[0])
 			user_hint(pr);
-		if (live_workers) {
-			for (unsigned i = 0; i < n; i++)
-				capture_close(caps[i]);
-			pr->cap = NULL;
-		}
+		if (pr->workers_read)
+			close_caps(pr, caps);
 		return EXIT_NO_EXPORT;
 	}
 	if (n == 1)
 		return meter_init(&pr->m, &pr->cfg, 0, 1, &sink, &pr->log) < 0 ?
 		       EXIT_USAGE : 0;
 	meter_init_decoder(&pr->reader, &pr->log);
-	pr->pool = worker_pool_start(&pr->cfg, n, live_workers ? caps : NULL,
+	pr->pool = worker_pool_start(&pr->cfg, n,
+				     pr->workers_read ? caps : NULL, live,
 				     &pr->log);
-	if (live_workers)
-		pr->cap = pr->pool ? caps[0] : NULL;  /* the pool closes them */
+	if (pr->workers_read && !pr->pool)
+		pr->cap = NULL;         /* the pool closed them */
 	return pr->pool ? 0 : EXIT_USAGE;
 fail:
-	if (live_workers) {
-		for (unsigned i = 0; i < n; i++)
-			capture_close(caps[i]);
-		pr->cap = NULL;
-	}
+	if (pr->workers_read)
+		close_caps(pr, caps);
 	return EXIT_USAGE;
 }
 
@@ -953,7 +999,7 @@ static void close_pipeline(struct probe *pr, int quiet)
 		log_warn(&pr->log, "%" PRIu64 " records could not be sent",
 			 pr->st.records_not_sent);
 	meter_free(&pr->m);
-	if (pr->pool && capture_is_live(pr->cap))
+	if (pr->workers_read)
 		pr->cap = NULL;             /* the pool's, closed with it */
 	worker_pool_free(pr->pool);
 	capture_close(pr->cap);

@@ -9,6 +9,7 @@
 
 #include <pcap/pcap.h>
 
+#include "fanout.h"
 #include "module_config.h"
 
 static void on_flow_packet(void *ctx, struct flow *f,
@@ -112,26 +113,33 @@ static void warn_link(struct meter *m, const struct capture_pkt *pk)
 		 ", carried in PPI," : "");
 }
 
+/* Count a packet this meter owns, decoded or not (ds says). */
+static void count_packet(struct meter *m, const struct capture_pkt *pk,
+			 enum decode_status ds)
+{
+	m->c.packets_read++;
+	m->c.octets_read += pk->wirelen;
+	if (ds != DECODE_OK) {
+		m->c.rejected[ds]++;
+		if (ds == DECODE_NOT_IP)
+			warn_link(m, pk);
+		return;
+	}
+	m->c.packets_decoded++;
+	if (!m->c.first_ts_ms)
+		m->c.first_ts_ms = pk->ts_us / 1000;
+	m->c.last_ts_ms = pk->ts_us / 1000;
+}
+
 int meter_decode(struct meter *m, const struct capture_pkt *pk,
 		 struct pkt_view *pv)
 {
 	enum decode_status ds;
 
-	m->c.packets_read++;
-	m->c.octets_read += pk->wirelen;
 	ds = decode_packet(pk->linktype, pk->data, pk->caplen, pv);
-	if (ds != DECODE_OK) {
-		m->c.rejected[ds]++;
-		if (ds == DECODE_NOT_IP)
-			warn_link(m, pk);
-		return 0;
-	}
 	pv->ts_us = pk->ts_us;
-	m->c.packets_decoded++;
-	if (!m->c.first_ts_ms)
-		m->c.first_ts_ms = pk->ts_us / 1000;
-	m->c.last_ts_ms = pk->ts_us / 1000;
-	return 1;
+	count_packet(m, pk, ds);
+	return ds == DECODE_OK;
 }
 
 static void account_one(struct meter *m, const struct pkt_view *pv,
@@ -179,6 +187,41 @@ static void observe(struct meter *m, uint64_t ts_us)
 	flow_table_observe(m->ft, ts_us);
 	if (m->sig)
 		sig_expire(m->sig, flow_table_clock(m->ft)); /* throttled */
+}
+
+void meter_batch_share(struct meter *m, struct meter_batch *b, unsigned n,
+		       const struct fanout_site *site, unsigned self,
+		       unsigned nw)
+{
+	uint8_t idx[METER_BATCH] = { 0 }, mine[METER_BATCH];
+	uint8_t seen[METER_BATCH];
+	unsigned k, j = 0;
+
+	for (k = 0; k < n; k++) {
+		const struct capture_pkt *pk = &b->pkt[k];
+		enum decode_status ds = decode_packet(pk->linktype, pk->data,
+						      pk->caplen, &b->pv[k]);
+		unsigned owner = 0;    /* what is not decoded: worker 0's */
+
+		b->pv[k].ts_us = pk->ts_us;
+		seen[k] = ds == DECODE_OK;
+		if (seen[k])
+			owner = fanout_hash(site, &b->pv[k]) % nw;
+		mine[k] = owner == self;
+		if (mine[k])
+			count_packet(m, pk, ds);
+		if (mine[k] && seen[k])
+			idx[j++] = (uint8_t)k;
+	}
+	prefetch_views(m, b->pv, idx, j, b->bucket);
+	for (k = j = 0; k < n; k++) {
+		if (!seen[k])
+			continue;
+		if (mine[k])
+			account_one(m, &b->pv[k], b->bucket[j++]);
+		else
+			observe(m, b->pv[k].ts_us);
+	}
 }
 
 void meter_account_shared(struct meter *m, const struct pkt_view *pv,

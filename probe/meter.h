@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "config.h"
 #include "decode.h"
+#include "fanout.h"
 #include "flow_table.h"
 #include "log.h"
 #include "session.h"
@@ -81,6 +82,17 @@ int meter_decode(struct meter *m, const struct capture_pkt *pk,
 
 /* Decode and account n packets of b. */
 void meter_batch(struct meter *m, struct meter_batch *b, unsigned n);
+
+/*
+ * A file worker that reads the whole file itself: of the n packets of b,
+ * it decodes all, keys each by the site's inside host (fanout_hash) and
+ * accounts and counts those of worker `self` of nw; the other decoded
+ * ones only move its clock (flow_table_observe).  A packet that is not
+ * decoded is worker 0's to count.
+ */
+void meter_batch_share(struct meter *m, struct meter_batch *b, unsigned n,
+		       const struct fanout_site *site, unsigned self,
+		       unsigned nw);
 
 /*
  * A file worker's turn at a batch the reader decoded for all workers:

@@ -94,7 +94,7 @@ struct worker {
 	pthread_t thread;
 	int started;
 	struct meter m;
-	struct capture *cap;             /* live only */
+	struct capture *cap;             /* a worker that reads its own */
 
 	_Atomic unsigned fq_tail;        /* file: next batch to read */
 
@@ -116,6 +116,7 @@ struct worker {
 struct worker_pool {
 	unsigned n;
 	int live;
+	int each_reads;                  /* every worker reads a capture */
 	struct fanout_site site;
 	struct file_queue fq;
 	struct logger *log;
@@ -209,6 +210,9 @@ static void publish(struct worker *w)
 	t.clock_jumps = flow_table_clock_jumps(w->m.ft);
 	if (w->cap)
 		capture_drops(w->cap, &t.kernel_dropped, &t.iface_dropped);
+	if (w->cap)
+		t.have_share = capture_progress(w->cap, &t.done,
+						&t.total) == 0;
 	if (w->m.sig) {
 		sig_get_counters(w->m.sig, &t.sig);
 		t.have_sig = 1;
@@ -275,8 +279,23 @@ static void live_tick(struct worker *w)
 	publish(w);
 }
 
-static void live_loop(struct worker *w)
+/* The worker's capture failed: say so once, for the export thread. */
+static void read_failed(struct worker *w)
 {
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->error, sizeof(w->error), "%s", capture_error(w->cap));
+	pthread_mutex_unlock(&w->lock);
+	atomic_store(&w->failed, 1);
+}
+
+/*
+ * A worker that reads its own capture: its socket of the fanout group
+ * (live, the kernel hands it its hosts' packets), or the whole file (it
+ * keeps its hosts' packets and the stamps of the others).
+ */
+static void read_loop(struct worker *w)
+{
+	struct worker_pool *p = w->pool;
 	struct meter_batch *b = malloc(sizeof(*b));
 	unsigned n, since = 0;
 
@@ -286,10 +305,17 @@ static void live_loop(struct worker *w)
 		atomic_store(&w->failed, 1);
 		return;
 	}
-	while (!atomic_load_explicit(&w->pool->stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 		take_pending(w);
 		switch (capture_next_batch(w->cap, b->pkt, METER_BATCH, &n)) {
 		case CAPTURE_PACKET:
+			if (!p->live) {
+				meter_batch_share(&w->m, b, n, &p->site,
+						  w->index, p->n);
+				if (++w->batches % (PUBLISH_EVERY * 16) == 0)
+					publish(w);
+				break;
+			}
 			meter_batch(&w->m, b, n);
 			if ((since += n) >= LIVE_TICK_PKTS) {
 				since = 0;
@@ -303,13 +329,9 @@ static void live_loop(struct worker *w)
 			free(b);
 			return;
 		case CAPTURE_ERROR:
-			if (atomic_load(&w->pool->stop))
+			if (atomic_load(&p->stop))
 				break;
-			pthread_mutex_lock(&w->lock);
-			snprintf(w->error, sizeof(w->error), "%s",
-				 capture_error(w->cap));
-			pthread_mutex_unlock(&w->lock);
-			atomic_store(&w->failed, 1);
+			read_failed(w);
 			free(b);
 			return;
 		}
@@ -321,8 +343,8 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	if (w->pool->live)
-		live_loop(w);
+	if (w->cap)
+		read_loop(w);
 	else
 		file_loop(w);
 	meter_finish(&w->m);
@@ -452,7 +474,7 @@ void worker_pool_push(struct worker_pool *p, const struct pkt_view *pv,
 
 void worker_pool_stop(struct worker_pool *p, const struct meter_sink *sink)
 {
-	if (p->live) {
+	if (p->each_reads) {
 		atomic_store(&p->stop, 1);
 		return;
 	}
@@ -532,6 +554,12 @@ void worker_pool_counters(struct worker_pool *p, struct worker_totals *t)
 		t->time_outliers += c.time_outliers;
 		t->clock_jumps += c.clock_jumps;
 		t->kernel_dropped += c.kernel_dropped;
+		/* how far the file is read: by the slowest reader */
+		if (c.have_share && (!t->have_share || c.done < t->done)) {
+			t->done = c.done;
+			t->total = c.total;
+			t->have_share = 1;
+		}
 		/* the interface's own counter, read by every socket */
 		if (c.iface_dropped > t->iface_dropped)
 			t->iface_dropped = c.iface_dropped;
@@ -600,7 +628,7 @@ static void fq_free(struct file_queue *fq)
 
 struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
 				      unsigned n, struct capture **caps,
-				      struct logger *log)
+				      int live, struct logger *log)
 {
 	struct worker_pool *p = calloc(1, sizeof(*p) + n * sizeof(p->w[0]));
 	sigset_t all, old;
@@ -613,10 +641,11 @@ struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
 		return NULL;
 	}
 	p->n = n;
-	p->live = caps != NULL;
+	p->live = live;
+	p->each_reads = caps != NULL;
 	p->log = log;
 	fanout_site_init(&p->site, cfg->internal, cfg->n_internal);
-	if (!p->live && fq_init(&p->fq) < 0) {
+	if (!p->each_reads && fq_init(&p->fq) < 0) {
 		log_error(log, "cannot allocate the file queue of %u workers",
 			  n);
 		goto fail;

@@ -36,19 +36,22 @@ struct worker_totals {
 	uint64_t clock_jumps;
 	uint64_t kernel_dropped;        /* live: every worker's socket */
 	uint64_t iface_dropped;
+	uint64_t done, total;           /* file bytes read: the slowest */
+	int have_share;                 /* done/total known */
 	struct sig_counters sig;
 	int have_sig;
 };
 
 /*
- * n workers.  caps: live, one open capture per worker (the pool closes
- * them, also when it fails); NULL when the caller reads a file and hands
- * its packets out (worker_pool_push).
- * Returns NULL with the reason logged.
+ * n workers.  caps: one open capture per worker, which it reads itself
+ * (the pool closes them, also when it fails): live, the sockets of one
+ * fanout group; else each a reader of the whole file.  NULL: the caller
+ * reads and hands the packets out (worker_pool_push).  Returns NULL with
+ * the reason logged.
  */
 struct worker_pool *worker_pool_start(const struct skyprobe_config *cfg,
 				      unsigned n, struct capture **caps,
-				      struct logger *log);
+				      int live, struct logger *log);
 
 /*
  * File reader: give packet pv (decoded by the reader; caplen bytes
