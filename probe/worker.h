@@ -6,11 +6,14 @@
  * Packets reach a worker by the site's inside host (fanout.h), so that a
  * Skype client's probes, super-node connection, login and later
  * connections all meet on one worker.  Live, each worker reads its own
- * socket of one fanout group; from a file, the one reader decodes every
- * packet once into batches all workers read, each packet tagged with
- * its worker (worker_pool_push).  Every worker hands
- * its completed records to the export thread through its own queue
- * (worker_pool_drain): export alone talks to libfixbuf.
+ * socket of one fanout group.  A classic pcap file is read whole by every
+ * worker, each through its own capture: a worker keeps its hosts'
+ * packets and takes only the stamps of the others (nothing is handed
+ * over between threads).  Other files (pcapng, standard input) have one
+ * reader that decodes every packet once into batches all workers read,
+ * each packet tagged with its worker (worker_pool_push).  Every worker
+ * hands its completed records to the export thread through its own
+ * queue (worker_pool_drain): export alone talks to libfixbuf.
  *
  * Owns the threads, the queues and the workers' meters.
  */
