@@ -45,6 +45,24 @@ done < "$T/scenarios"
 [ "$n" -ge 30 ] || fail "tracegen lists too few scenarios"
 pass "$n generator scenarios: -w 2, 3, 4 export the records of -w 1"
 
+# fed PCAP NAME [OPTIONS]: -w 2 on standard input, where one reader
+# decodes and hands the packets out (a classic pcap file is read whole by
+# every worker instead), gives what -w 1 gave on the file.
+fed() {
+	pcap=$1 name=$2
+	shift 2
+	"$SKYPROBE" -q -r - -o "$T/$name-fed.ipfix" -w 2 -m 65536 "$@" \
+		< "$pcap" || fail "$name: skyprobe -r - -w 2 exited $?"
+	decode_file "$T/$name-fed.ipfix" > "$T/$name-fed.json"
+	$PY same "$T/$name-1.json" "$T/$name-fed.json" ||
+		fail "$name: -w 2 on standard input exported other records"
+}
+
+while read -r s; do
+	fed "$T/$s.pcap" "$s" -c "$T/site.yaml" -I 60s -A 30m
+done < "$T/scenarios"
+pass "$n generator scenarios on standard input: -w 2 exports the records of -w 1"
+
 # The default timeouts split the keep-alive gaps: continuity across
 # workers' clocks (each worker ages its flows by the reader's clock).
 for s in gap-sn-2006 gap-restricted-443 real-2006-like; do
@@ -66,9 +84,10 @@ if [ -d "$SKYPROBE_SHARED/pcaps" ]; then
 		[ -f "$f" ] || continue
 		b=$(basename "$f")
 		same "$f" "shared-$b"
+		fed "$f" "shared-$b"
 		m=$((m + 1))
 	done
-	pass "$m shared captures: -w 2, 3, 4 export the records of -w 1"
+	pass "$m shared captures: -w 2, 3, 4 (and -w 2 on standard input) export the records of -w 1"
 else
 	echo "# $SKYPROBE_SHARED/pcaps absent: shared captures skipped"
 fi
