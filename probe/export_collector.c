@@ -15,6 +15,9 @@
  * its messages to a stdio stream of export_queue's, which queues them
  * (bounded) and sends what the socket accepts, never waiting.  Files go
  * through export_queue too, which writes each message whole or not at all.
+ * A collector named by host name is looked up in the background
+ * (getaddrinfo_a): a reconnect while DNS is slow or down must not stop
+ * the capture either.  Numeric addresses need no look-up.
  */
 #include "export_collector.h"
 
@@ -22,6 +25,7 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -77,6 +81,42 @@ static void take_lost(struct collector *c)
 
 static int pump(struct collector *c);
 
+/*
+ * A TCP collector's addresses, tried in turn until one connects.  A host
+ * name is looked up in the background; the names are copies, as the
+ * collector is a value that moves on a reload while the resolver's
+ * thread reads them.
+ */
+struct resolve {
+	struct gaicb cb;
+	struct addrinfo hints;
+	int async;                      /* cb was handed to getaddrinfo_a */
+	struct addrinfo *list;          /* the addresses, once known */
+	const struct addrinfo *next;    /* the next one to try */
+	char host[sizeof(((struct collector_cfg *)0)->host)];
+	char port[sizeof(((struct collector_cfg *)0)->port)];
+};
+
+/* Cancel a pending look-up.  One the resolver will not give up (it is in
+ * the middle of it) is left to it: freeing it would let it write freed
+ * memory; it is one small block per stuck look-up. */
+static void resolve_drop(struct collector *c)
+{
+	struct resolve *r = c->res;
+
+	c->res = NULL;
+	if (!r)
+		return;
+	if (r->async && gai_error(&r->cb) == EAI_INPROGRESS &&
+	    gai_cancel(&r->cb) == EAI_NOTCANCELED)
+		return;
+	if (r->cb.ar_result)
+		freeaddrinfo(r->cb.ar_result);
+	if (r->list)
+		freeaddrinfo(r->list);
+	free(r);
+}
+
 void collector_close(struct collector *c)
 {
 	struct tally lost = {0};
@@ -98,6 +138,7 @@ void collector_close(struct collector *c)
 	if (c->connect_fd >= 0)
 		close(c->connect_fd);
 	c->connect_fd = -1;
+	resolve_drop(c);
 }
 
 /* Give up on the current connection: what it had buffered is lost. */
@@ -230,26 +271,22 @@ static int udp_open(struct collector *c)
 	return collector_attach(c, fbExporterAllocNet(&spec));
 }
 
-/* Start a non-blocking connect; COLL_CONNECTING until it completes. */
-static int tcp_start(struct collector *c)
+/* Start a non-blocking connect to the next address that takes it;
+ * COLL_CONNECTING until it completes, down when none is left. */
+static void tcp_next(struct collector *c)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct resolve *r = c->res;
+	const struct addrinfo *ai;
 	unsigned user_timeout = USER_TIMEOUT_S * 1000u;
-	int fd = -1, rc;
+	int fd = -1, rc = EADDRNOTAVAIL;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	rc = getaddrinfo(c->cfg.host, c->cfg.port, &hints, &res);
-	if (rc != 0) {
-		collector_down(c, gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
+	for (ai = r->next; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
-		if (fd < 0)
+		if (fd < 0) {
+			rc = errno;
 			continue;
+		}
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		/* Data unacknowledged this long (a peer gone without a
 		 * reset, or not reading at all) breaks the connection. */
@@ -258,19 +295,78 @@ static int tcp_start(struct collector *c)
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS)
 			break;
+		rc = errno;
 		close(fd);
 		fd = -1;
 	}
-	rc = errno;
-	freeaddrinfo(res);
 	if (fd < 0) {
 		collector_down(c, strerror(rc));
-		return -1;
+		return;
 	}
+	r->next = ai->ai_next;
 	c->connect_fd = fd;
 	c->connect_start_s = c->now_s;
 	c->state = COLL_CONNECTING;
-	return 0;
+}
+
+/* The look-up in the background is done, or not yet (then only its
+ * time-out is checked). */
+static void tcp_resolved(struct collector *c)
+{
+	struct resolve *r = c->res;
+	int rc = gai_error(&r->cb);
+
+	if (rc == EAI_INPROGRESS) {
+		if (c->now_s - c->connect_start_s >= CONNECT_TIMEOUT_S)
+			collector_down(c, "name look-up timed out");
+		return;
+	}
+	if (rc != 0) {
+		collector_down(c, gai_strerror(rc));
+		return;
+	}
+	r->next = r->list = r->cb.ar_result;
+	r->cb.ar_result = NULL;
+	tcp_next(c);
+}
+
+/* Numeric addresses at once; names through getaddrinfo_a (COLL_RESOLVING
+ * until they resolve). */
+static void tcp_start(struct collector *c)
+{
+	struct resolve *r = calloc(1, sizeof(*r));
+	struct gaicb *list[1];
+	int rc;
+
+	if (!r) {
+		collector_down(c, strerror(ENOMEM));
+		return;
+	}
+	c->res = r;
+	snprintf(r->host, sizeof(r->host), "%s", c->cfg.host);
+	snprintf(r->port, sizeof(r->port), "%s", c->cfg.port);
+	r->hints.ai_family = AF_UNSPEC;
+	r->hints.ai_socktype = SOCK_STREAM;
+	r->hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(r->host, r->port, &r->hints, &r->list) == 0) {
+		r->next = r->list;
+		tcp_next(c);
+		return;
+	}
+	r->list = NULL;
+	r->hints.ai_flags = 0;
+	r->cb.ar_name = r->host;
+	r->cb.ar_service = r->port;
+	r->cb.ar_request = &r->hints;
+	list[0] = &r->cb;
+	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (rc != 0) {
+		collector_down(c, gai_strerror(rc));
+		return;
+	}
+	r->async = 1;
+	c->connect_start_s = c->now_s;
+	c->state = COLL_RESOLVING;
 }
 
 /* Poll a connect in progress for up to wait_ms; attach when it is done. */
@@ -288,9 +384,16 @@ static void tcp_check(struct collector *c, int wait_ms)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 		soerr = errno;
 	if (soerr) {
+		if (c->res && c->res->next) {   /* the next address */
+			close(fd);
+			c->connect_fd = -1;
+			tcp_next(c);
+			return;
+		}
 		collector_down(c, strerror(soerr));
 		return;
 	}
+	resolve_drop(c);
 	/* Never blocking: messages wait in the queue instead. */
 	c->q = xq_stream(fd, QUEUE_BYTES);
 	c->fp = c->q ? xq_fp(c->q) : NULL;
@@ -349,6 +452,14 @@ int collector_start(struct collector *c, const struct collector_cfg *cc,
 		return 0;
 	}
 	collector_open(c);
+	if (c->state == COLL_RESOLVING && wait_ms > 0) {
+		struct timespec ts = { wait_ms / 1000,
+				       (long)(wait_ms % 1000) * 1000000 };
+		const struct gaicb *list[1] = { &c->res->cb };
+
+		gai_suspend(list, 1, &ts);
+		tcp_resolved(c);
+	}
 	if (c->state == COLL_CONNECTING)
 		tcp_check(c, wait_ms);
 	return 0;
@@ -496,6 +607,8 @@ void collector_tick(struct collector *c, uint64_t now_s)
 		c->last_refresh_s = now_s;
 	if (c->state == COLL_DOWN && now_s >= c->retry_at_s)
 		collector_open(c);
+	if (c->state == COLL_RESOLVING)
+		tcp_resolved(c);
 	if (c->state == COLL_CONNECTING)
 		tcp_check(c, 0);
 	if (c->state == COLL_UP) {

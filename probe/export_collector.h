@@ -18,7 +18,7 @@
 #include "ipfix_wire.h"
 #include "log.h"
 
-enum coll_state { COLL_DOWN, COLL_CONNECTING, COLL_UP };
+enum coll_state { COLL_DOWN, COLL_RESOLVING, COLL_CONNECTING, COLL_UP };
 
 /*
  * A value, so that the exporter keeps an array of them and a collector
@@ -26,6 +26,8 @@ enum coll_state { COLL_DOWN, COLL_CONNECTING, COLL_UP };
  * module's, the exporter reads cfg, not_sent and q (whether a retired
  * collector still drains) only.
  */
+struct resolve;
+
 struct collector {
 	struct collector_cfg cfg;
 	const struct ipfix_wire *wire;  /* templates, metadata */
@@ -34,6 +36,9 @@ struct collector {
 	fBuf_t   *fbuf;                 /* owns fbSession and fbExporter */
 	FILE     *fp;                   /* what libfixbuf writes to */
 	struct xq *q;                   /* TCP and files: owns fp */
+	struct resolve *res;            /* COLL_RESOLVING: a name looked up
+					   in the background (heap: the
+					   resolver writes to it) */
 	int       connect_fd;           /* COLL_CONNECTING */
 	int       opened_once;          /* files: truncate the first time only */
 	int       dirty;                /* something appended since emit */

@@ -44,6 +44,33 @@ diff -u "$T/want" "$T/got3" || fail "TCP export differs"
 	fail "TCP collector got a different number of flow records"
 pass "TCP export: $nrec flow records, same flows"
 
+# A collector named by host name: looked up in the background, then every
+# address tried in turn (localhost may give ::1 first; the collector
+# listens on 127.0.0.1 only).
+port=$(free_port tcp)
+"$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
+	--count "$(wc -l < "$T/m.json")" --timeout 20 > "$T/name.json" &
+cpid=$!
+wait_tcp "$port"
+"$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://localhost:$port" -I 30s -A 5m
+wait "$cpid" || true
+$PY flows "$T/name.json" | sort > "$T/got5"
+diff -u "$T/want" "$T/got5" || fail "TCP export to localhost differs"
+pass "TCP collector by host name: every flow record arrives"
+
+# A name that does not resolve is a collector that is down: the capture
+# runs to its end, the file collector gets every flow, the others count.
+"$SKYPROBE" -r "$T/m.pcap" -o "tcp://skyprobe-test.invalid:4739" \
+	-o "$T/noname.ipfix" 2> "$T/err" ||
+	fail "unresolvable collector made skyprobe fail: $(cat "$T/err")"
+grep -q "records not sent: *[1-9]" "$T/err" ||
+	fail "unresolvable collector: unsent records not counted: $(cat "$T/err")"
+grep -q "skyprobe-test.invalid" "$T/err" ||
+	fail "unresolvable collector: not named: $(cat "$T/err")"
+decode_file "$T/noname.ipfix" | $PY flows /dev/stdin | sort > "$T/got6"
+diff -u "$T/want" "$T/got6" || fail "the file collector lost records"
+pass "unresolvable collector name: records counted as not sent, file complete"
+
 # --- bad input ---------------------------------------------------------------------
 set +e
 "$SKYPROBE" -q -r "$T/missing.pcap" -o "$T/x.ipfix" 2> "$T/err"; rc=$?
