@@ -26,6 +26,13 @@
 #define ETHERTYPE_QINQ  0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100
 #define VLAN_TAGS       8       /* as decode.c's MAX_VLAN_TAGS */
+#define ETHERTYPE_MPLS_UC 0x8847
+#define ETHERTYPE_MPLS_MC 0x8848
+#define ETHERTYPE_PPPOE 0x8864  /* session stage */
+#define PPPOE_HLEN      8       /* session header and PPP protocol */
+#define PPP_IPV4        0x0021
+#define PPP_IPV6        0x0057
+#define MPLS_LABELS     16      /* as decode.c's MAX_MPLS_LABELS */
 
 #define M_SRC   0
 #define M_DST   4
@@ -98,7 +105,7 @@ uint32_t fanout_hash(const struct fanout_site *s, const struct pkt_view *pv)
 
 /* ---- the program ---------------------------------------------------- */
 
-#define MAX_LABELS 64
+#define MAX_LABELS 96
 #define NO_LABEL   (-1)
 
 /*
@@ -339,6 +346,60 @@ static void ld_ip(struct em *e, uint16_t size, int skb, uint32_t off)
 	     skb ? (uint32_t)SKF_NET_OFF + off : off);
 }
 
+/* X += k: the IP header is k bytes further on. */
+static void x_add(struct em *e, uint32_t k)
+{
+	stmt(e, BPF_MISC | BPF_TXA, 0);
+	stmt(e, BPF_ALU | BPF_ADD | BPF_K, k);
+	stmt(e, BPF_MISC | BPF_TAX, 0);
+}
+
+/*
+ * A = the ethertype after the tags, X = the offset of what follows it.
+ * PPPoE sessions (DSL access networks) and MPLS label stacks, read as
+ * decode.c reads them: the IP header after PPPoE's 8 bytes as its PPP
+ * protocol says; after an MPLS stack's bottom label (at most
+ * MPLS_LABELS), by its version nibble.  Then to v4chk / v6chk with X at
+ * the IP header; anything else, ret0.
+ */
+static void emit_tunnels(struct em *e, int skb, int v4chk, int v6chk,
+			 int ret0)
+{
+	int pppoe = label(e), mpls = label(e), mpls_ip = label(e);
+	int bos[MPLS_LABELS];
+
+	jeq(e, ETHERTYPE_PPPOE, pppoe, NO_LABEL);
+	jeq(e, ETHERTYPE_MPLS_UC, mpls, NO_LABEL);
+	jeq(e, ETHERTYPE_MPLS_MC, mpls, ret0);
+
+	here(e, pppoe);
+	ld_ip(e, BPF_H, skb, 6);
+	stmt(e, BPF_ST, M_HASH);
+	x_add(e, PPPOE_HLEN);
+	stmt(e, BPF_LD | BPF_MEM, M_HASH);
+	jeq(e, PPP_IPV4, v4chk, NO_LABEL);
+	jeq(e, PPP_IPV6, v6chk, ret0);
+
+	here(e, mpls);
+	for (unsigned i = 0; i < MPLS_LABELS; i++) {
+		bos[i] = label(e);
+		ld_ip(e, BPF_B, skb, 4 * i + 2);
+		stmt(e, BPF_ALU | BPF_AND | BPF_K, 0x01);
+		jeq(e, 1, bos[i], NO_LABEL);
+	}
+	ja(e, ret0);
+	for (unsigned i = 0; i < MPLS_LABELS; i++) {
+		here(e, bos[i]);
+		x_add(e, 4 * (i + 1));
+		ja(e, mpls_ip);
+	}
+	here(e, mpls_ip);
+	ld_ip(e, BPF_B, skb, 0);
+	stmt(e, BPF_ALU | BPF_RSH | BPF_K, 4);
+	jeq(e, 4, v4chk, NO_LABEL);
+	jeq(e, 6, v6chk, ret0);
+}
+
 int fanout_cbpf_build(const struct fanout_site *s, int link_offset,
 		      struct sock_filter *prog, unsigned max, unsigned *len)
 {
@@ -395,7 +456,8 @@ int fanout_cbpf_build(const struct fanout_site *s, int link_offset,
 		}
 		here(&e, et);
 		jeq(&e, ETHERTYPE_IPV4, v4chk, NO_LABEL);
-		jeq(&e, ETHERTYPE_IPV6, v6chk, ret0);
+		jeq(&e, ETHERTYPE_IPV6, v6chk, NO_LABEL);
+		emit_tunnels(&e, skb, v4chk, v6chk, ret0);
 		here(&e, v4chk);
 		ld_ip(&e, BPF_B, skb, 0);
 		stmt(&e, BPF_ALU | BPF_RSH | BPF_K, 4);

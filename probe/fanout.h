@@ -80,10 +80,10 @@ uint32_t fanout_hash(const struct fanout_site *s, const struct pkt_view *pv);
  * has more than FANOUT_MAX_PREFIXES prefixes).
  *
  * Same value as fanout_hash() for every packet decode_packet() reads far
- * enough to set its addresses, over Ethernet (tags included) or raw IP;
- * not for IP behind MPLS or PPPoE (the program says 0), nor for an IPv4
- * header whose length fields decode.c refuses (the program still hashes
- * its addresses).
+ * enough to set its addresses, over Ethernet (tags, PPPoE sessions and
+ * MPLS label stacks included) or raw IP; not for an IPv4 header whose
+ * length fields decode.c refuses (the program still hashes its
+ * addresses).
  */
 int fanout_cbpf_build(const struct fanout_site *s, int link_offset,
 		      struct sock_filter *prog, unsigned max, unsigned *len);

@@ -134,7 +134,8 @@ for reader in ring libpcap; do
 				}
 				sock[h] = $2
 			}
-			END { if (length(hosts) != 12) { print length(hosts) " hosts"; bad = 1 }
+			# 8 + 4 plain, 4 + 1 behind PPPoE or MPLS
+			END { if (length(hosts) != 17) { print length(hosts) " hosts"; bad = 1 }
 			      exit bad }' "$T/rc" > "$T/bad" ||
 			fail "$what: an inside host on two sockets: $(head -3 "$T/bad")"
 		tagged=$(awk '/^pkt/ && $6 == 42' "$T/rc" | wc -l)

@@ -7,10 +7,11 @@ one by one into an interface through an AF_PACKET socket.
 
 Inside hosts (the site is 10.9.0.0/24 and 2001:db8:9::/64) talk UDP and
 TCP to many outside peers and ports, both ways; some of it in 802.1Q VLAN
-42; some outside pairs; three ARP frames.  Every IP frame's payload
+42, some behind PPPoE or MPLS (VLAN 7 for some); some outside pairs;
+three ARP frames.  Every IP frame's payload
 starts with its number (4 bytes, big endian), so a reader can tell each
-frame apart.  Prints the number of frames, of IP frames, of VLAN-tagged
-frames and of IPv6 frames.
+frame apart.  Prints the number of frames, of IP frames, of frames in
+VLAN 42 and of IPv6 frames.
 """
 import socket
 import struct
@@ -60,14 +61,22 @@ def frames():
     out = []
     seq = [0]
 
-    def ip(src, dst, proto, sport, dport, vlan=None, extra=b"x" * 20):
+    def ip(src, dst, proto, sport, dport, vlan=None, extra=b"x" * 20,
+           wrap=None):
         seq[0] += 1
         payload = struct.pack("!I", seq[0]) + extra
         seg = l4(proto, sport, dport, payload)
-        if ":" in src:
-            out.append(eth(0x86dd, ipv6(src, dst, proto, seg), vlan))
+        v6 = ":" in src
+        pkt = ipv6(src, dst, proto, seg) if v6 else ipv4(src, dst, proto, seg)
+        if wrap == "pppoe":                     # a DSL session
+            pkt = struct.pack("!BBHHH", 0x11, 0, 0x2a, len(pkt) + 2,
+                              0x0057 if v6 else 0x0021) + pkt
+            out.append(eth(0x8864, pkt, vlan))
+        elif wrap == "mpls":                    # two labels
+            pkt = struct.pack("!II", 100 << 12 | 64, 200 << 12 | 1 << 8 | 64) + pkt
+            out.append(eth(0x8847, pkt, vlan))
         else:
-            out.append(eth(0x0800, ipv4(src, dst, proto, seg), vlan))
+            out.append(eth(0x86dd if v6 else 0x0800, pkt, vlan))
 
     for h in range(1, 9):                       # inside IPv4 clients
         me = "10.9.0.%d" % h
@@ -87,6 +96,16 @@ def frames():
             peer = "2001:db8:77::%x" % (p * 13)
             ip(me, peer, 17, 50000 + p, 3478 + h)
             ip(peer, me, 17, 3478 + h, 50000 + p)
+    for h in range(9, 13):                      # behind PPPoE or MPLS
+        me = "10.9.0.%d" % h
+        wrap = "pppoe" if h < 11 else "mpls"
+        vlan = 7 if h % 2 else None
+        for p in range(1, 5):
+            peer = "198.51.100.%d" % (p * 11)
+            ip(me, peer, 17, 41000 + h * 10 + p, 3478, vlan, wrap=wrap)
+            ip(peer, me, 17, 3478, 41000 + h * 10 + p, vlan, wrap=wrap)
+    ip("2001:db8:9::9", "2001:db8:77::1", 17, 5999, 53, wrap="pppoe")
+    ip("2001:db8:77::1", "2001:db8:9::9", 17, 53, 5999, wrap="pppoe")
     for p in range(1, 9):                       # neither inside
         a, b = "203.0.113.%d" % p, "198.51.100.%d" % (200 + p)
         ip(a, b, 17, 5000 + p, 53)
@@ -94,7 +113,7 @@ def frames():
     ip("10.9.0.1", "10.9.0.2", 17, 7000, 7001)  # both inside
     ip("10.9.0.2", "10.9.0.1", 17, 7001, 7000)
     nip = len(out)
-    nvlan = sum(1 for b in out if b[12:14] == b"\x81\x00")
+    nvlan = sum(1 for b in out if b[12:16] == b"\x81\x00\x00\x2a")
     nv6 = sum(1 for b in out if b[12:14] == b"\x86\xdd")
     for t in range(3):                          # not IP
         arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, SRC_MAC,

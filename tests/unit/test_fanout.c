@@ -29,6 +29,8 @@ struct frame {
 struct pkt_spec {
 	int raw;                /* no Ethernet header */
 	int tags;               /* in-band VLAN tags */
+	int mpls;               /* MPLS labels after the tags */
+	int pppoe;              /* a PPPoE session header after the tags */
 	uint16_t ethertype;     /* 0: from the addresses */
 	uint8_t src[16], dst[16];
 	uint8_t proto;
@@ -57,8 +59,22 @@ static void build(struct frame *f, const struct pkt_spec *s)
 			o += 4;
 		}
 		put16(f->b + o, s->ethertype ? s->ethertype :
+				s->pppoe ? 0x8864 : s->mpls ? 0x8847 :
 				v4 ? 0x0800 : 0x86dd);
 		o += 2;
+		for (int l = 0; l < s->mpls; l++) {     /* label 16 + l */
+			put16(f->b + o, (uint16_t)((16 + l) >> 4));
+			f->b[o + 2] = (uint8_t)(((16 + l) & 15) << 4 |
+					      (l == s->mpls - 1));
+			f->b[o + 3] = 64;
+			o += 4;
+		}
+		if (s->pppoe) {
+			f->b[o] = 0x11;                 /* version 1, type 1 */
+			put16(f->b + o + 2, 0x1234);    /* session */
+			put16(f->b + o + 6, v4 ? 0x0021 : 0x0057);
+			o += 8;
+		}
 	}
 	ip = o;
 	if (v4) {
@@ -128,8 +144,9 @@ static uint32_t agree(const struct fanout_site *s, const struct pkt_spec *ps)
 	got = run_bpf(ps->raw, f.b, f.len);
 	addr_format(ps->src, a, sizeof(a));
 	addr_format(ps->dst, d, sizeof(d));
-	ck_assert_msg(got == want, "%s -> %s raw=%d tags=%d: bpf %08x, "
-		      "C %08x", a, d, ps->raw, ps->tags, got, want);
+	ck_assert_msg(got == want, "%s -> %s raw=%d tags=%d mpls=%d pppoe=%d: "
+		      "bpf %08x, C %08x", a, d, ps->raw, ps->tags, ps->mpls,
+		      ps->pppoe, got, want);
 	return got;
 }
 
@@ -197,10 +214,15 @@ static void all_pairs(const struct fanout_site *s, const char *const *in,
 		all[n++] = out[i];
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			for (int framing = 0; framing < 5; framing++) {
+			for (int framing = 0; framing < 9; framing++) {
 				struct pkt_spec ps = {
 					.raw = framing == 4,
-					.tags = framing < 4 ? framing : 0,
+					.tags = framing < 4 ? framing :
+						framing >= 7 ? 1 : 0,
+					.mpls = framing == 5 ? 1 :
+						framing == 6 ? 3 :
+						framing == 8 ? 16 : 0,
+					.pppoe = framing == 7,
 					.proto = (i + j) % 2 ? 6 : 17,
 					.sport = (uint16_t)(1000 + i),
 					.dport = (uint16_t)(2000 + j),
@@ -404,6 +426,63 @@ START_TEST(t_not_ip_and_truncated)
 	build(&f, &ps);
 	ck_assert_uint_ne(run_bpf(0, f.b, f.len), 0);
 	agree(&site, &ps);
+}
+END_TEST
+
+/* PPPoE and MPLS: what decode.c takes is hashed as it hashes it; what it
+ * does not take, and every cut before the addresses end, is 0. */
+START_TEST(t_tunnels)
+{
+	struct pkt_spec ps = { .proto = 17, .sport = 5, .dport = 6 };
+	struct frame f;
+	uint32_t h, ipoff;
+
+	mixed_site();
+	compile(&site);
+	addr(ps.src, "10.1.2.3");
+	addr(ps.dst, "8.8.8.8");
+	for (int kind = 0; kind < 3; kind++) {
+		ps.pppoe = kind == 0;
+		ps.mpls = kind == 1 ? 2 : kind == 2 ? 16 : 0;
+		ps.tags = 1;
+		build(&f, &ps);
+		ipoff = 18 + (ps.pppoe ? 8 : 4 * (uint32_t)ps.mpls);
+		h = agree(&site, &ps);
+		ck_assert_uint_ne(h, 0);
+		for (uint32_t cut = 0; cut < f.len; cut++) {
+			uint32_t want = cut >= ipoff + 20 ? h : 0;
+
+			ck_assert_uint_eq(run_bpf(0, f.b, cut), want);
+			ck_assert_uint_eq(c_hash(&site, 0, f.b, cut), want);
+		}
+	}
+	/* PPP's LCP, not IP */
+	ps.mpls = 0;
+	ps.pppoe = 1;
+	build(&f, &ps);
+	put16(f.b + 18 + 6, 0xc021);
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	/* an MPLS stack deeper than decode.c reads: not IP for both */
+	ps.pppoe = 0;
+	ps.mpls = 17;
+	build(&f, &ps);
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	/* a pseudowire's control word (first nibble 0) after the stack */
+	ps.mpls = 1;
+	build(&f, &ps);
+	f.b[22] = 0x00;
+	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
+	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	/* IPv6 behind both */
+	addr(ps.src, "2001:db8::1");
+	addr(ps.dst, "2001:db9::1");
+	ps.mpls = 3;
+	ck_assert_uint_ne(agree(&site, &ps), 0);
+	ps.mpls = 0;
+	ps.pppoe = 1;
+	ck_assert_uint_ne(agree(&site, &ps), 0);
 }
 END_TEST
 
@@ -621,6 +700,7 @@ static Suite *fanout_suite(void)
 	tcase_add_test(tc, t_can_fail);
 	tcase_add_test(tc, t_fits);
 	tcase_add_test(tc, t_prepared_site);
+	tcase_add_test(tc, t_tunnels);
 	suite_add_tcase(s, tc);
 	return s;
 }
