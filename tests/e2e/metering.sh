@@ -30,33 +30,31 @@ diff -u "$T/want" "$T/got2" || fail "stdin/stdout export differs"
 pass "reads standard input, writes standard output"
 
 # --- to a TCP collector ----------------------------------------------------------
-port=$(free_port tcp)
+# tcp_export HOST NAME: the trace exported to a collector-test listening on
+# 127.0.0.1, reached as tcp://HOST:PORT; its JSON lines in $T/NAME.json,
+# its flows must be the file's, flow record for flow record.
 nrec=$(grep -c '"octetDeltaCount"' "$T/m.json")
-"$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
-	--count "$(wc -l < "$T/m.json")" --timeout 20 > "$T/tcp.json" &
-cpid=$!
-wait_tcp "$port"
-"$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://127.0.0.1:$port" -I 30s -A 5m
-wait "$cpid" || true
-$PY flows "$T/tcp.json" | sort > "$T/got3"
-diff -u "$T/want" "$T/got3" || fail "TCP export differs"
-[ "$(grep -c '"octetDeltaCount"' "$T/tcp.json")" -eq "$nrec" ] ||
-	fail "TCP collector got a different number of flow records"
+tcp_export() {
+	port=$(free_port tcp)
+	"$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
+		--count "$(wc -l < "$T/m.json")" --timeout 20 > "$T/$2.json" &
+	cpid=$!
+	wait_tcp "$port"
+	"$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://$1:$port" -I 30s -A 5m
+	wait "$cpid" || true
+	$PY flows "$T/$2.json" | sort > "$T/$2.flows"
+	diff -u "$T/want" "$T/$2.flows" || fail "TCP export to $1 differs"
+	[ "$(grep -c '"octetDeltaCount"' "$T/$2.json")" -eq "$nrec" ] ||
+		fail "TCP collector ($1) got a different number of flow records"
+}
+tcp_export 127.0.0.1 tcp
 pass "TCP export: $nrec flow records, same flows"
 
 # A collector named by host name: looked up in the background, then every
 # address tried in turn (localhost may give ::1 first; the collector
 # listens on 127.0.0.1 only).
-port=$(free_port tcp)
-"$COLLECTOR" --elements "$ELEMENTS" --listen "tcp://127.0.0.1:$port" \
-	--count "$(wc -l < "$T/m.json")" --timeout 20 > "$T/name.json" &
-cpid=$!
-wait_tcp "$port"
-"$SKYPROBE" -q -r "$T/m.pcap" -o "tcp://localhost:$port" -I 30s -A 5m
-wait "$cpid" || true
-$PY flows "$T/name.json" | sort > "$T/got5"
-diff -u "$T/want" "$T/got5" || fail "TCP export to localhost differs"
-pass "TCP collector by host name: every flow record arrives"
+tcp_export localhost name
+pass "TCP collector by host name: $nrec flow records, same flows"
 
 # A name that does not resolve is a collector that is down: the capture
 # runs to its end, the file collector gets every flow, the others count.

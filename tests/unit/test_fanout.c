@@ -150,6 +150,27 @@ static uint32_t agree(const struct fanout_site *s, const struct pkt_spec *ps)
 	return got;
 }
 
+/* Neither the program nor fanout_hash() hashes f: 0 from both. */
+static void expect_zero(const struct fanout_site *s, int raw,
+			const struct frame *f)
+{
+	ck_assert_uint_eq(run_bpf(raw, f->b, f->len), 0);
+	ck_assert_uint_eq(c_hash(s, raw, f->b, f->len), 0);
+}
+
+/* Every cut of f: before its addresses end (addr_end), 0 from both;
+ * from there on, h from both. */
+static void expect_cuts(const struct fanout_site *s, int raw,
+			const struct frame *f, uint32_t addr_end, uint32_t h)
+{
+	for (uint32_t cut = 0; cut < f->len; cut++) {
+		uint32_t want = cut >= addr_end ? h : 0;
+
+		ck_assert_uint_eq(run_bpf(raw, f->b, cut), want);
+		ck_assert_uint_eq(c_hash(s, raw, f->b, cut), want);
+	}
+}
+
 /* A site of these prefixes (at least one), built as the probe builds
  * it: fanout_hash() reads what fanout_site_init() prepares. */
 static void site_of(struct fanout_site *s, const char *const *pfx, size_t n)
@@ -368,12 +389,10 @@ START_TEST(t_not_ip_and_truncated)
 
 	ps.ethertype = 0x0806;                  /* ARP */
 	build(&f, &ps);
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	ps.ethertype = 0x86dd;                  /* says IPv6, holds IPv4 */
 	build(&f, &ps);
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	ps.ethertype = 0;
 
 	for (int raw = 0; raw < 2; raw++) {
@@ -383,19 +402,11 @@ START_TEST(t_not_ip_and_truncated)
 		build(&f, &ps);
 		h = run_bpf(raw, f.b, f.len);
 		ck_assert_uint_ne(h, 0);
-		/* every cut: before the addresses end, 0; after, the hash */
-		for (uint32_t cut = 0; cut < f.len; cut++) {
-			uint32_t want = cut >= ipoff + 20 ? h : 0;
-
-			ck_assert_uint_eq(run_bpf(raw, f.b, cut), want);
-			ck_assert_uint_eq(c_hash(&site, raw, f.b, cut), want);
-		}
+		expect_cuts(&site, raw, &f, ipoff + 20, h);
 		f.b[ipoff] = 0x44;                      /* IHL 4 */
-		ck_assert_uint_eq(run_bpf(raw, f.b, f.len), 0);
-		ck_assert_uint_eq(c_hash(&site, raw, f.b, f.len), 0);
+		expect_zero(&site, raw, &f);
 		f.b[ipoff] = 0x55;                      /* version 5 */
-		ck_assert_uint_eq(run_bpf(raw, f.b, f.len), 0);
-		ck_assert_uint_eq(c_hash(&site, raw, f.b, f.len), 0);
+		expect_zero(&site, raw, &f);
 	}
 
 	addr(ps.src, "2001:db8::1");
@@ -407,12 +418,7 @@ START_TEST(t_not_ip_and_truncated)
 		build(&f, &ps);
 		h = run_bpf(raw, f.b, f.len);
 		ck_assert_uint_ne(h, 0);
-		for (uint32_t cut = 0; cut < f.len; cut++) {
-			uint32_t want = cut >= ipoff + 40 ? h : 0;
-
-			ck_assert_uint_eq(run_bpf(raw, f.b, cut), want);
-			ck_assert_uint_eq(c_hash(&site, raw, f.b, cut), want);
-		}
+		expect_cuts(&site, raw, &f, ipoff + 40, h);
 	}
 	/* more tags than decode.c reads: not IP for both */
 	addr(ps.src, "10.1.2.3");
@@ -420,8 +426,7 @@ START_TEST(t_not_ip_and_truncated)
 	ps.raw = 0;
 	ps.tags = 9;
 	build(&f, &ps);
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	ps.tags = 8;
 	build(&f, &ps);
 	ck_assert_uint_ne(run_bpf(0, f.b, f.len), 0);
@@ -449,32 +454,24 @@ START_TEST(t_tunnels)
 		ipoff = 18 + (ps.pppoe ? 8 : 4 * (uint32_t)ps.mpls);
 		h = agree(&site, &ps);
 		ck_assert_uint_ne(h, 0);
-		for (uint32_t cut = 0; cut < f.len; cut++) {
-			uint32_t want = cut >= ipoff + 20 ? h : 0;
-
-			ck_assert_uint_eq(run_bpf(0, f.b, cut), want);
-			ck_assert_uint_eq(c_hash(&site, 0, f.b, cut), want);
-		}
+		expect_cuts(&site, 0, &f, ipoff + 20, h);
 	}
 	/* PPP's LCP, not IP */
 	ps.mpls = 0;
 	ps.pppoe = 1;
 	build(&f, &ps);
 	put16(f.b + 18 + 6, 0xc021);
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	/* an MPLS stack deeper than decode.c reads: not IP for both */
 	ps.pppoe = 0;
 	ps.mpls = 17;
 	build(&f, &ps);
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	/* a pseudowire's control word (first nibble 0) after the stack */
 	ps.mpls = 1;
 	build(&f, &ps);
 	f.b[22] = 0x00;
-	ck_assert_uint_eq(run_bpf(0, f.b, f.len), 0);
-	ck_assert_uint_eq(c_hash(&site, 0, f.b, f.len), 0);
+	expect_zero(&site, 0, &f);
 	/* IPv6 behind both */
 	addr(ps.src, "2001:db8::1");
 	addr(ps.dst, "2001:db9::1");
