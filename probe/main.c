@@ -59,7 +59,8 @@ struct probe {
 	struct worker_pool *pool;   /* -w N > 1 */
 	int workers_read;           /* each worker reads its own capture
 				       (pr->cap, its first, is the pool's) */
-	struct meter reader;        /* workers, file: decodes and hands out */
+	struct meter reader;        /* workers, pcapng or standard input:
+				       decodes and hands out */
 	struct fanout_site site;    /* workers, live: the fanout key */
 	struct exporter *ex;
 	struct probe_stats st;
@@ -704,7 +705,9 @@ static void drain_all(struct probe *pr, const struct meter_sink *sink)
 		}
 }
 
-/* Workers, a file: this thread reads, decodes, hands out and exports. */
+/* Workers, a pcapng file or standard input (a classic pcap file is read
+ * by every worker, run_read_workers): this thread reads, decodes, hands
+ * out and exports. */
 static int run_file_workers(struct probe *pr)
 {
 	const struct meter_sink sink = { export_flow, export_session, pr };
